@@ -1,0 +1,48 @@
+"""The `lake` group: each raw table landed in the data lake's raw zone."""
+
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from hashira_assets.lake.landing import land_table
+from hashira_assets.raw.generate import RAW_TABLES
+from resources.lake import LakeResource
+from resources.world import SyntheticWorldResource
+
+
+def lake_raw_asset(table: str) -> AssetsDefinition:
+    """The asset that lands one raw table in the lake (unchanged files are skipped)."""
+
+    @asset(
+        name=f"lake_raw_{table}",
+        deps=[table],
+        group_name="lake",
+        kinds={"parquet"},
+        description=f"The raw `{table}` table landed in the data lake's raw zone.",
+    )
+    def _lake_raw_table(
+        context: AssetExecutionContext, lake: LakeResource, world: SyntheticWorldResource
+    ) -> MaterializeResult:
+        """The raw table's files in the lake, with rows, bytes, URI and a content checksum."""
+        report = land_table(lake, world.path, table)
+        context.log.info(
+            f"{table}: {report.files_written} files written, {report.files_skipped} unchanged, "
+            f"{report.files_deleted} deleted at {report.uri}"
+        )
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": report.rows,
+                "bytes": report.bytes,
+                "uri": MetadataValue.url(report.uri)
+                if "://" in report.uri
+                else MetadataValue.path(report.uri),
+                "checksum": report.checksum,
+                "files_written": report.files_written,
+                "files_skipped": report.files_skipped,
+                "files_deleted": report.files_deleted,
+                "partitions": report.partitions,
+            }
+        )
+
+    return _lake_raw_table
+
+
+LAKE_RAW_ASSETS = [lake_raw_asset(table) for table in RAW_TABLES]

@@ -1,0 +1,27 @@
+"""Materialization metadata shared by assets: row counts, paths and Markdown previews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from dagster import MetadataValue
+
+PREVIEW_ROWS = 5
+_MAX_CELL = 60
+
+
+def markdown_preview(table_dir: Path, rows: int = PREVIEW_ROWS) -> MetadataValue:
+    """A Markdown table of the first rows of the first Parquet file under a folder."""
+    files = sorted(table_dir.rglob("*.parquet"))
+    if not files:
+        return MetadataValue.md("_empty_")
+    head = pq.ParquetFile(files[0]).read_row_group(0).slice(0, rows).to_pylist()
+    if not head:
+        return MetadataValue.md("_empty_")
+    columns = list(head[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in head:
+        cells = [str(row[c]).replace("|", "/").replace("\n", " ")[:_MAX_CELL] for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return MetadataValue.md("\n".join(lines))

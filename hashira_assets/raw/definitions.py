@@ -1,0 +1,7 @@
+"""Definitions of the `raw` group."""
+
+from dagster import Definitions
+
+from hashira_assets.raw.assets import synthetic_world
+
+defs = Definitions(assets=[synthetic_world])

@@ -1,0 +1,48 @@
+"""Reading the generated world for the app: plain functions, no Streamlit in here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+
+from hashira_assets.raw.generate import read_manifest
+
+
+class NotMaterializedError(LookupError):
+    """An asset the page needs has not been materialized yet."""
+
+
+def world_manifest(raw_dir: Path) -> dict:
+    try:
+        return read_manifest(raw_dir)
+    except FileNotFoundError as exc:
+        raise NotMaterializedError(
+            "The synthetic world is not materialized yet: run `make demo`, or materialize the "
+            "`raw` group in the Dagster UI."
+        ) from exc
+
+
+def read_table(raw_dir: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One raw table as a DataFrame (hive-partitioned folders included)."""
+    folder = raw_dir / table
+    if not folder.is_dir():
+        raise NotMaterializedError(f"The raw table `{table}` is not materialized yet.")
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+    return dataset.to_table(columns=columns).to_pandas()
+
+
+def daily_sales(raw_dir: Path) -> pd.DataFrame:
+    """Units and revenue bought per day, from the purchase events."""
+    folder = raw_dir / "interaction_events"
+    if not folder.is_dir():
+        raise NotMaterializedError("The raw table `interaction_events` is not materialized yet.")
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+    table = dataset.to_table(
+        columns=["event_date", "price", "quantity"], filter=ds.field("event_type") == "purchase"
+    ).to_pandas()
+    table["revenue"] = table["price"] * table["quantity"]
+    daily = table.groupby("event_date").agg(units=("quantity", "sum"), revenue=("revenue", "sum"))
+    daily.index = pd.to_datetime(daily.index)
+    return daily.sort_index()

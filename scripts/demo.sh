@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Start (or stop) the Dagster UI on :3000 and Streamlit on :8501; pids are kept in .demo/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PIDS=.demo
+mkdir -p "$PIDS"
+
+stop() {
+  for name in dagster streamlit; do
+    if [[ -f "$PIDS/$name.pid" ]]; then
+      pid=$(cat "$PIDS/$name.pid")
+      # dagster dev and streamlit were started as group leaders: stop the whole group.
+      kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+      rm -f "$PIDS/$name.pid"
+    fi
+  done
+}
+
+if [[ "${1:-}" == "stop" ]]; then
+  stop
+  echo "demo stopped"
+  exit 0
+fi
+stop
+
+setsid "$BIN/dagster" dev -w workspace.yaml -h 127.0.0.1 -p 3000 >"$PIDS/dagster.log" 2>&1 &
+echo $! >"$PIDS/dagster.pid"
+setsid "$BIN/streamlit" run hashira_ui/streamlit_app.py --server.port 8501 \
+  --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false \
+  >"$PIDS/streamlit.log" 2>&1 &
+echo $! >"$PIDS/streamlit.pid"
+
+wait_for() {
+  local url=$1 name=$2
+  for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null "$url"; then echo "$name is up: $url"; return 0; fi
+    sleep 1
+  done
+  echo "$name did not come up; see $PIDS/$name.log" >&2
+  return 1
+}
+wait_for http://127.0.0.1:3000/server_info dagster
+wait_for http://127.0.0.1:8501/_stcore/health streamlit
+echo
+echo "  Dagster UI:    http://127.0.0.1:3000"
+echo "  HashiraMart:   http://127.0.0.1:8501"
+echo
+echo "Both run in the background; stop them with: make demo-stop"

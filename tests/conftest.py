@@ -1,0 +1,25 @@
+"""Shared fixtures: one tiny world per test session, and temporary HASHIRA_HOME folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hashira_assets.raw.generate import GenerationResult, generate_world
+from hashira_assets.raw.world_config import make_config
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> GenerationResult:
+    """The tiny preset with the default seed, generated once for the whole session."""
+    return generate_world(make_config("tiny"), tmp_path_factory.mktemp("world") / "raw")
+
+
+@pytest.fixture
+def hashira_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HASHIRA_HOME for one test."""
+    monkeypatch.setenv("HASHIRA_HOME", str(tmp_path))
+    monkeypatch.delenv("HASHIRA_LAKE_ROOT", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path

@@ -1,0 +1,103 @@
+"""The generator writes complete, deterministic, chunked tables."""
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from hashira_assets.raw.generate import RAW_TABLES, generate_world, read_manifest
+from hashira_assets.raw.world_config import WorldConfigError, make_config
+from tests.world_frames import read
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_same_seed_gives_byte_identical_tables(tiny_world, tmp_path):
+    again = generate_world(make_config("tiny"), tmp_path / "again")
+    assert _digest(again.out_dir) == _digest(tiny_world.out_dir)
+
+
+def test_another_seed_gives_different_tables(tiny_world, tmp_path):
+    other = generate_world(make_config("tiny", seed=7), tmp_path / "other")
+    first, second = _digest(tiny_world.out_dir), _digest(other.out_dir)
+    assert first.keys() == second.keys()
+    changed = [name for name in first if first[name] != second.get(name)]
+    assert "customers/part-00000.parquet" in changed
+    assert "interaction_events/event_date=2026-10-31/part-00000.parquet" in changed
+
+
+def test_every_table_is_written_with_its_row_count(tiny_world):
+    manifest = read_manifest(tiny_world.out_dir)
+    for table in RAW_TABLES:
+        files = list((tiny_world.out_dir / table).rglob("*.parquet"))
+        assert files, table
+        rows = sum(pq.read_metadata(f).num_rows for f in files)
+        assert rows == manifest["row_counts"][table] == tiny_world.row_counts[table]
+
+
+def test_sizes_match_the_tiny_preset(tiny_world):
+    counts = tiny_world.row_counts
+    assert counts["customers"] == 500
+    assert counts["products"] == 200
+    assert counts["support_conversations"] == 200
+    assert counts["product_faqs"] == 600
+    # The event count is a calibrated target, not exact.
+    assert 17_000 <= counts["interaction_events"] <= 23_000
+
+
+def test_events_are_partitioned_by_date_and_typed(tiny_world):
+    partitions = sorted(p.name for p in (tiny_world.out_dir / "interaction_events").iterdir())
+    assert len(partitions) == 120
+    assert partitions[0] == "event_date=2026-07-04" and partitions[-1] == "event_date=2026-10-31"
+    events = read(tiny_world.out_dir, "interaction_events")
+    assert set(events["event_type"]) == {"view", "cart", "purchase", "return"}
+    assert events["event_id"].is_unique
+    assert (events["price"] > 0).all()
+    assert events["customer_id"].between(0, 499).all()
+    assert events["product_id"].between(0, 199).all()
+    same_day = events["event_ts"].dt.date.astype(str) == events["event_date"].astype(str)
+    assert same_day.all()
+
+
+def test_nobody_acts_before_signup_or_on_unlaunched_products(tiny_world):
+    world = tiny_world.out_dir
+    events = read(world, "interaction_events")
+    customers = read(world, "customers").set_index("customer_id")
+    products = read(world, "products").set_index("product_id")
+    day = events["event_ts"].dt.normalize()
+    assert (day >= customers.loc[events["customer_id"], "signup_date"].values).all()
+    assert (day >= products.loc[events["product_id"], "launch_date"].values).all()
+
+
+def test_support_conversations_have_turns_and_reference_summaries(tiny_world):
+    conversations = read(tiny_world.out_dir, "support_conversations")
+    assert set(conversations["phrasing_set"]) == {"A", "B"}
+    assert conversations["turns"].map(len).eq(5).all()
+    assert (
+        conversations["reference_summary"].str.match(r"Issue: .+ Resolution: .+ Follow-up: ").all()
+    )
+    assert set(conversations["issue_category"]) == {
+        "order_status", "defect", "sizing", "delivery", "returns", "care"
+    }  # fmt: skip
+
+
+def test_products_have_multi_sentence_descriptions(tiny_world):
+    products = read(tiny_world.out_dir, "products")
+    assert products["name"].is_unique
+    assert (products["description"].str.count(r"\. ") >= 3).all()
+
+
+def test_refused_config_writes_nothing(tmp_path):
+    bad = dataclasses.replace(make_config("tiny"), n_customers=-3)
+    with pytest.raises(WorldConfigError, match="n_customers must not be negative"):
+        generate_world(bad, tmp_path / "w")
+    assert not (tmp_path / "w").exists()
+    assert not (tmp_path / "w.partial").exists()
