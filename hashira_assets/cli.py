@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from hashira_assets import settings
+from hashira_assets.cli_assistant import bench_app, summarize
 from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_config
 
@@ -40,10 +41,13 @@ def generate(
     ] = None,
     start_date: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
     end_date: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    corrupt_rate: Annotated[
+        float, typer.Option(help="Share of event rows written with a fault (0 to 0.5).")
+    ] = 0.0,
     quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
 ) -> None:
     """Generate a synthetic world as partitioned Parquet tables."""
-    from hashira_assets.raw.generate import generate_world
+    from hashira_assets.raw.generate import generate_world, read_manifest
 
     try:
         config = make_config(
@@ -55,6 +59,7 @@ def generate(
             n_conversations=conversations,
             start_date=start_date,
             end_date=end_date,
+            corrupt_rate=corrupt_rate,
         )
     except WorldConfigError as exc:
         _echo_err(f"error: {exc}")
@@ -69,6 +74,9 @@ def generate(
     result = generate_world(config, target, progress=progress)
     for table, rows in result.row_counts.items():
         typer.echo(f"{table:24s} {rows:>12,} rows")
+    if config.corrupt_rate:
+        faults = read_manifest(result.out_dir)["injected_faults"]
+        typer.echo("injected faults: " + ", ".join(f"{k}={v}" for k, v in faults.items()))
     typer.echo(f"done in {result.seconds:.1f}s: {result.out_dir}")
 
 
@@ -111,15 +119,24 @@ def materialize(
         resources=defs.resources,
         selection=selection,
         instance=instance,
+        tags=partition_range_tags(make_config(preset, seed=seed)),
         raise_on_error=False,
     )
-    keys = sorted(e.asset_key.to_user_string() for e in result.get_asset_materialization_events())
+    keys = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})
     for key in keys:
         typer.echo(f"materialized {key}")
     if not result.success:
         _echo_err("error: the run failed; see the log above or the Dagster UI")
         raise typer.Exit(code=1)
     typer.echo(f"{len(keys)} assets materialized")
+
+
+def partition_range_tags(config) -> dict[str, str]:
+    """Run tags that cover every day of the world in one run (daily assets backfill as one)."""
+    return {
+        "dagster/asset_partition_range_start": config.start_date.isoformat(),
+        "dagster/asset_partition_range_end": config.end_date.isoformat(),
+    }
 
 
 def resolve_selection(select: str, assets: list) -> list:
@@ -134,6 +151,11 @@ def resolve_selection(select: str, assets: list) -> list:
     if keys & raw_keys:
         keys |= raw_keys
     return sorted(keys, key=lambda k: k.to_user_string())
+
+
+# The AI assistant's commands live in their own module; `bench` is a sub-app other domains extend.
+app.command()(summarize)
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from hashira_assets.lake.definitions import defs as lake_defs
-from hashira_assets.raw.definitions import defs as raw_defs
+from hashira_assets.assistant import definitions as assistant
+from hashira_assets.features import definitions as features
+from hashira_assets.gold import definitions as gold
+from hashira_assets.index import definitions as index
+from hashira_assets.lake import definitions as lake
+from hashira_assets.raw import definitions as raw
 from hashira_assets.resources_by_env import build_resources
-from jobs.definitions import defs as jobs_defs
+from hashira_assets.silver import definitions as silver
+from jobs import definitions as jobs
 
-DOMAIN_DEFS = (raw_defs, lake_defs, jobs_defs)
+# Modules, not their `defs`: Dagster allows only one Definitions object at module scope here.
+DOMAIN_DEFS = (
+    raw.defs,
+    lake.defs,
+    silver.defs,
+    gold.defs,
+    features.defs,
+    index.defs,
+    assistant.defs,
+    jobs.defs,
+)
 
 
 def build_definitions(env: str | None = None, **resource_kwargs) -> Definitions:

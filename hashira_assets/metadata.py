@@ -8,7 +8,18 @@ import pyarrow.parquet as pq
 from dagster import MetadataValue
 
 PREVIEW_ROWS = 5
-_MAX_CELL = 60
+
+
+def markdown_table(rows: list[dict], max_cell: int = 60) -> str:
+    """A small Markdown table (cells cut to max_cell characters) for metadata previews."""
+    if not rows:
+        return "_empty_"
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [str(row[c]).replace("|", "/").replace("\n", " ")[:max_cell] for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def markdown_preview(table_dir: Path, rows: int = PREVIEW_ROWS) -> MetadataValue:
@@ -17,11 +28,4 @@ def markdown_preview(table_dir: Path, rows: int = PREVIEW_ROWS) -> MetadataValue
     if not files:
         return MetadataValue.md("_empty_")
     head = pq.ParquetFile(files[0]).read_row_group(0).slice(0, rows).to_pylist()
-    if not head:
-        return MetadataValue.md("_empty_")
-    columns = list(head[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in head:
-        cells = [str(row[c]).replace("|", "/").replace("\n", " ")[:_MAX_CELL] for c in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    return MetadataValue.md("\n".join(lines))
+    return MetadataValue.md(markdown_table(head))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from dagster import EnvVar
 
 from hashira_assets import settings
 from resources.lake import LakeResource
+from resources.llm import LLMResource
+from resources.mlflow_tracking import MlflowTrackingResource
+from resources.spark import make_spark_resource
+from resources.vector_index import VectorIndexResource
 from resources.world import SyntheticWorldResource
 
 
@@ -22,6 +27,8 @@ def local_resources(preset: str | None = None, seed: int = 42) -> dict[str, Any]
     return {
         "world": world_resource(preset, seed),
         "lake": LakeResource(root=settings.default_lake_root()),
+        "pyspark": make_spark_resource(),
+        **assistant_local_resources(),
     }
 
 
@@ -33,6 +40,30 @@ def production_resources(preset: str | None = None, seed: int = 42) -> dict[str,
             root=EnvVar("HASHIRA_LAKE_ROOT"),
             s3_endpoint_url=EnvVar("HASHIRA_S3_ENDPOINT_URL"),
         ),
+        # HASHIRA_SPARK_MASTER names the cluster, e.g. spark://spark-master:7077.
+        "pyspark": make_spark_resource(),
+        **assistant_production_resources(),
+    }
+
+
+def assistant_local_resources() -> dict[str, Any]:
+    """AI assistant: LanceDB and MLflow (SQLite) under HASHIRA_HOME; Gemini when GOOGLE_API_KEY is
+    set, else the bundled SmolLM2."""
+    return {
+        "vector_index": VectorIndexResource(),
+        "mlflow_tracking": MlflowTrackingResource(),
+        "llm": LLMResource(google_api_key=os.environ.get("GOOGLE_API_KEY") or None),
+    }
+
+
+def assistant_production_resources() -> dict[str, Any]:
+    """AI assistant in production: LanceDB on S3, an MLflow server, Gemini; secrets via EnvVar."""
+    return {
+        "vector_index": VectorIndexResource(
+            uri=EnvVar("HASHIRA_LANCEDB_URI"), s3_endpoint_url=EnvVar("HASHIRA_S3_ENDPOINT_URL")
+        ),
+        "mlflow_tracking": MlflowTrackingResource(tracking_uri=EnvVar("MLFLOW_TRACKING_URI")),
+        "llm": LLMResource(google_api_key=EnvVar("GOOGLE_API_KEY")),
     }
 
 

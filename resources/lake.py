@@ -225,3 +225,8 @@ class LakeResource(ConfigurableResource):
 
     def uri(self, key: str = "") -> str:
         return self.backend.uri(key)
+
+    def spark_uri(self, key: str = "") -> str:
+        """The URI Spark reads and writes key at (s3:// becomes Hadoop's s3a://)."""
+        uri = self.uri(key)
+        return "s3a://" + uri[len("s3://") :] if uri.startswith("s3://") else uri

@@ -21,6 +21,7 @@ class SyntheticWorldResource(ConfigurableResource):
     n_products: int | None = Field(default=None, description="Override the preset's products.")
     n_events: int | None = Field(default=None, description="Override the preset's events.")
     n_conversations: int | None = Field(default=None, description="Override conversations.")
+    corrupt_rate: float = Field(default=0.0, description="Share of event rows written faulty.")
 
     def world_config(self) -> WorldConfig:
         return make_config(
@@ -30,6 +31,7 @@ class SyntheticWorldResource(ConfigurableResource):
             n_products=self.n_products,
             n_events=self.n_events,
             n_conversations=self.n_conversations,
+            corrupt_rate=self.corrupt_rate,
         )
 
     def generate(self, progress: Progress | None = None) -> GenerationResult:

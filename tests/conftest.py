@@ -9,6 +9,8 @@ import pytest
 from hashira_assets.raw.generate import GenerationResult, generate_world
 from hashira_assets.raw.world_config import make_config
 
+pytest_plugins = ["tests.spark_session", "tests.assistant_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> GenerationResult:

@@ -208,7 +208,7 @@ def products_table(products: Products, config: WorldConfig, descriptions: list[s
             "product_id": pa.array(np.arange(len(products), dtype=np.int32)),
             "name": products.name,
             "product_type": [types[t].label for t in products.type_idx],
-            "category": [types[t].category for t in products.type_idx],
+            "department": [types[t].category for t in products.type_idx],
             "breathing_style": pa.array(np.array(voc.BREATHING_STYLES)[products.style]),
             "rarity": pa.array(np.array(voc.RARITIES)[products.rarity]),
             "weight_kg": pa.array(products.weight_kg),

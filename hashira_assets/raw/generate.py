@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from hashira_assets.raw import calendar as cal
 from hashira_assets.raw import entities, oracle, texts
 from hashira_assets.raw.choice_model import ChoiceModel, Funnel
+from hashira_assets.raw.corruption import CORRUPTION_KINDS, corrupt_events
 from hashira_assets.raw.simulator import BATTLE_SCHEMA, SessionSimulator
 from hashira_assets.raw.world_config import WorldConfig, validate_config
 
@@ -169,19 +170,27 @@ def generate_world(
     eval_buyers: set[int] = set()
     snapshots: dict[str, np.ndarray] = {}
     n_events = 0
+    faults = dict.fromkeys(CORRUPTION_KINDS, 0)
     for day in range(config.n_days):
         if day == eval_day:
             snapshots["eval"] = sim.last_consumable.copy()
         if day == demand_day:
             snapshots["demand"] = sim.last_consumable.copy()
         drawn = sim.simulate_day(day, _rng(seed, 100, day))
+        day_events = drawn.events
+        if config.corrupt_rate > 0:
+            day_events, day_faults, sim.next_event_id = corrupt_events(
+                day_events, config.corrupt_rate, config.n_customers, config.n_products,
+                sim.next_event_id, _rng(seed, 200, day),
+            )  # fmt: skip
+            for kind, count in day_faults.items():
+                faults[kind] += count
         date = (start + np.timedelta64(day, "D")).astype(str)
         write_parquet(
-            drawn.events,
-            staging / "interaction_events" / f"event_date={date}" / "part-00000.parquet",
+            day_events, staging / "interaction_events" / f"event_date={date}" / "part-00000.parquet"
         )
         battles.add(drawn.battles)
-        n_events += drawn.events.num_rows
+        n_events += day_events.num_rows
         if day >= eval_day:
             kinds = drawn.events.column("event_type").to_numpy(zero_copy_only=False)
             ids = drawn.events.column("customer_id").to_numpy()
@@ -237,6 +246,7 @@ def generate_world(
         "evaluation_window": [config.eval_start.isoformat(), config.end_date.isoformat()],
         "demand_window": [config.demand_start.isoformat(), config.end_date.isoformat()],
         "date_partitioned": DATE_PARTITIONED,
+        "injected_faults": faults,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     if out.exists():

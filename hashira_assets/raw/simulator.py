@@ -27,7 +27,8 @@ EVENT_SCHEMA = pa.schema(
         ("customer_id", pa.int32()),
         ("product_id", pa.int32()),
         ("event_type", pa.string()),
-        ("event_ts", pa.timestamp("ms")),
+        # Raw events carry timestamps as ISO-8601 text, as a client sends them; silver parses them.
+        ("event_ts", pa.string()),
         ("price", pa.float64()),
         ("quantity", pa.int16()),
     ]
@@ -207,7 +208,9 @@ class SessionSimulator:
                 "customer_id": cust_col[order].astype(np.int32),
                 "product_id": prod_col[order].astype(np.int32),
                 "event_type": np.array(EVENT_TYPES)[type_col[order]],
-                "event_ts": day_ms + ms_col[order].astype("timedelta64[ms]"),
+                "event_ts": np.datetime_as_string(
+                    day_ms + ms_col[order].astype("timedelta64[ms]"), unit="ms"
+                ),
                 "price": price_col[order].astype(np.float64),
                 "quantity": qty_col[order].astype(np.int16),
             },

@@ -32,6 +32,8 @@ class WorldConfig:
     purchase_heavy: bool = False
     # Cap on customers the oracle ranks products for (all evaluated customers when None).
     max_oracle_customers: int | None = None
+    # Share of event rows written with a fault (fault injection for the quality gates).
+    corrupt_rate: float = 0.0
 
     @property
     def n_days(self) -> int:
@@ -134,6 +136,8 @@ def validate_config(config: WorldConfig) -> None:
         problems.append(f"end_date {config.end_date} is before start_date {config.start_date}")
     elif config.n_days < 4 * 7:
         problems.append(f"the world must span at least 28 days, got {config.n_days}")
+    if not 0.0 <= config.corrupt_rate <= 0.5:
+        problems.append(f"corrupt_rate must be between 0 and 0.5, got {config.corrupt_rate}")
     if not isinstance(config.seed, int) or config.seed < 0:
         problems.append(f"seed must be a non-negative whole number, got {config.seed!r}")
     if problems:

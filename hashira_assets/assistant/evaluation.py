@@ -1,0 +1,212 @@
+"""`hashira bench assistant`: retrieval, chat and summary quality on a generated world.
+
+Questions are written from paraphrase templates the index never saw; each retrieval and chat
+question has exactly one right product (products with duplicate names are left out).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hashira_assets.assistant import grounding as g
+from hashira_assets.assistant.chat import IDK_PREFIX, ChatEngine, ChatSession
+from hashira_assets.assistant.metrics import mean_reciprocal_rank, recall_at_k, rouge_scores
+from hashira_assets.assistant.summaries import (
+    baseline_scores,
+    evaluate_summarizer,
+    load_conversations,
+    split_conversations,
+    train_summarizer,
+)
+from hashira_assets.assistant.summarizers import LLMSummarizer
+from hashira_assets.index.documents import read_table
+from hashira_assets.index.search import SEARCH_METHODS, ProductSearch
+
+RETRIEVAL_TEMPLATES = (
+    "what would the {lname} set me back?",
+    "tell me about that {ladj} {ltype} for {lstyle} breathers",
+    "is the {style}-school {ltype} they call {adj} any good?",
+    "{adj} {ltype}, {lstyle} style: is it worth buying?",
+    "looking for the {rarity} {ltype} from the {adj} line, {lstyle} breathing",
+)
+FACT_TEMPLATES = {
+    "price": "What does the {name} cost?",
+    "weight": "How many kilos does the {name} weigh?",
+    "style": "Which breathing style is the {name} meant for?",
+}
+OFF_CATALOG_THINGS = (
+    "laser rifle", "crossbow", "flamethrower", "bazooka", "pistol", "motorcycle", "spellbook",
+    "healing potion", "smartphone", "pizza", "lightsaber", "chainsaw", "boomerang", "trident",
+    "bulletproof vest",
+)  # fmt: skip
+OFF_CATALOG_TEMPLATES = (
+    "Do you sell a {thing}?",
+    "How much is your cheapest {thing}?",
+    "Which {thing} would suit {style} Breathing?",
+)
+
+
+def unique_name_products(products: list[dict]) -> list[dict]:
+    counts: dict[str, int] = {}
+    for p in products:
+        counts[p["name"]] = counts.get(p["name"], 0) + 1
+    return [p for p in products if counts[p["name"]] == 1]
+
+
+def _slots(p: dict) -> dict[str, str]:
+    adj = p["name"].replace(p["breathing_style"], "").replace(p["product_type"], "").split()
+    adj_text = " ".join(adj) or p["name"]
+    return {
+        "name": p["name"],
+        "lname": p["name"].lower(),
+        "adj": adj_text,
+        "ladj": adj_text.lower(),
+        "ltype": p["product_type"].lower(),
+        "style": p["breathing_style"],
+        "lstyle": p["breathing_style"].lower(),
+        "rarity": p["rarity"],
+    }
+
+
+def retrieval_questions(products: list[dict], n: int, seed: int) -> list[tuple[str, int]]:
+    rng = random.Random(seed)
+    sample = rng.sample(unique_name_products(products), min(n, len(products)))
+    return [
+        (RETRIEVAL_TEMPLATES[i % len(RETRIEVAL_TEMPLATES)].format(**_slots(p)), p["product_id"])
+        for i, p in enumerate(sample)
+    ]
+
+
+def evaluate_retrieval(search: ProductSearch, questions: list[tuple[str, int]], k: int = 5) -> dict:
+    relevant = [pid for _, pid in questions]
+    out: dict[str, Any] = {"questions": len(questions), "k": k}
+    for method in SEARCH_METHODS:
+        start = time.perf_counter()
+        rankings = [[h.product_id for h in search.search(q, method, 10)] for q, _ in questions]
+        seconds = time.perf_counter() - start
+        out[method] = {
+            f"recall@{k}": recall_at_k(rankings, relevant, k),
+            "mrr": mean_reciprocal_rank(rankings, relevant),
+            "ms_per_query": 1000 * seconds / len(questions),
+        }
+    return out
+
+
+def evaluate_chat(
+    engine: ChatEngine,
+    products: list[dict],
+    n_facts: int,
+    n_off: int,
+    n_multi: int,
+    seed: int,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict:
+    rng = random.Random(seed)
+    catalog = {p["product_id"]: p for p in products}
+    pool = unique_name_products(products)
+    attrs = list(FACT_TEMPLATES)
+    answers = []
+    for i, p in enumerate(rng.sample(pool, min(n_facts, len(pool)))):
+        attribute = attrs[i % len(attrs)]
+        question = FACT_TEMPLATES[attribute].format(name=p["name"])
+        a = engine.ask(ChatSession(), question)
+        cited = [catalog[c] for c in a.cited_ids if c in catalog]
+        check = g.check_facts(
+            a.text, cited or [p], g.CatalogVocabulary.from_rows(products).styles, []
+        )
+        answers.append(
+            {
+                "question": question,
+                "product_id": p["product_id"],
+                "attribute": attribute,
+                "answer": a.text,
+                "llm_text": a.llm_text,
+                "source": a.source,
+                "only_correct_facts": check.ok and not a.text.startswith(IDK_PREFIX),
+                "asked_fact_correct": g.states_fact(a.text, p, attribute),
+                "llm_fact_errors": list(a.fact_errors),
+                "ttft_s": a.ttft_seconds,
+                "tokens": a.generated_tokens,
+                "gen_s": a.generation_seconds,
+            }
+        )
+        log(f"chat {i + 1}: {a.source} {question}")
+    styles = sorted({p["breathing_style"] for p in products})
+    off = []
+    for i in range(n_off):
+        thing = OFF_CATALOG_THINGS[i % len(OFF_CATALOG_THINGS)]
+        question = OFF_CATALOG_TEMPLATES[i % len(OFF_CATALOG_TEMPLATES)].format(
+            thing=thing, style=rng.choice(styles)
+        )
+        a = engine.ask(ChatSession(), question)
+        off.append({"question": question, "answer": a.text, "idk": a.text.startswith(IDK_PREFIX)})
+    multi = []
+    for _ in range(n_multi):
+        first, second = rng.sample(pool, 2)
+        session = ChatSession()
+        engine.ask(session, FACT_TEMPLATES["weight"].format(name=first["name"]))
+        engine.ask(session, FACT_TEMPLATES["weight"].format(name=second["name"]))
+        a = engine.ask(session, "And is it lighter than the other one?")
+        truth = "Yes" if second["weight_kg"] < first["weight_kg"] else "No"
+        multi.append({"answer": a.text, "correct": a.text.startswith(truth), "cited": a.cited_ids})
+        log(f"multi-turn: {a.text[:60]}")
+    timed = [a for a in answers if a["ttft_s"] is not None]
+    decode_s = sum(a["gen_s"] - a["ttft_s"] for a in timed)
+    decode_tokens = sum(max(a["tokens"] - 1, 0) for a in timed)
+    n = len(answers)
+    return {
+        "provider": engine.provider.name,
+        "fact_questions": n,
+        "only_catalog_correct_facts_share": sum(a["only_correct_facts"] for a in answers) / n,
+        "asked_fact_correct_share": sum(a["asked_fact_correct"] for a in answers) / n,
+        "llm_answer_kept_share": sum(a["source"] == "llm" for a in answers) / n,
+        "llm_raw_answers_with_wrong_facts_share": sum(bool(a["llm_fact_errors"]) for a in answers)
+        / n,
+        "false_idk_share": sum(a["source"] == "idk" for a in answers) / n,
+        "off_catalog_questions": len(off),
+        "off_catalog_idk_share": sum(o["idk"] for o in off) / max(len(off), 1),
+        "multi_turn_questions": len(multi),
+        "multi_turn_correct_share": sum(m["correct"] for m in multi) / max(len(multi), 1),
+        "ttft_s_median": statistics.median(a["ttft_s"] for a in timed) if timed else None,
+        "ttft_s_max": max(a["ttft_s"] for a in timed) if timed else None,
+        "tokens_per_s": decode_tokens / decode_s if decode_s > 0 else None,
+        "examples": answers[:4] + off[:2] + multi[:1],
+    }
+
+
+def evaluate_summaries(raw_dir: Path, llm_provider: Any | None, n_llm: int, seed: int) -> dict:
+    conversations = load_conversations(raw_dir)
+    train, heldout = split_conversations(conversations)
+    names = read_table(raw_dir, "products")["name"].to_pylist()
+    start = time.perf_counter()
+    model = train_summarizer(train, names, seed=seed)
+    train_s = time.perf_counter() - start
+    start = time.perf_counter()
+    scores = evaluate_summarizer(model, heldout)
+    infer_s = time.perf_counter() - start
+    out: dict[str, Any] = {
+        "train_phrasing": "A",
+        "heldout_phrasing": "B",
+        "train_size": model.train_size,
+        "heldout_size": len(heldout),
+        "model": {**scores, "train_s": train_s, "summaries_per_s": len(heldout) / infer_s},
+        "extractive_baseline": baseline_scores(heldout),
+    }
+    if llm_provider is not None and n_llm > 0:
+        sample = heldout[:n_llm]
+        start = time.perf_counter()
+        llm = LLMSummarizer(llm_provider, batch_size=n_llm)
+        outs = llm.summarize_batch([c["transcript"] for c in sample])
+        seconds = time.perf_counter() - start
+        out["local_llm_structured_prompt"] = {
+            **rouge_scores([o.summary for o in outs], [c["reference_summary"] for c in sample]),
+            "n": len(sample),
+            "seconds": seconds,
+            "baseline_on_same_sample": baseline_scores(sample),
+        }
+    return out

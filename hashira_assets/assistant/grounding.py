@@ -1,0 +1,348 @@
+"""Grounding: what a question asks, which facts an answer states, and whether they are true.
+
+SmolLM2-135M paraphrases numbers badly, so the chat engine never trusts it with facts: every price,
+weight, sharpness and breathing style an answer states is checked against the retrieved products,
+and a wrong or useless answer is replaced by a structured answer built from the data itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+
+from hashira_assets.assistant.metrics import tokens
+from hashira_assets.index.search import SearchFilters
+
+ATTRIBUTES = ("price", "weight", "style", "sharpness", "stock")
+_ATTRIBUTE_WORDS = {
+    "price": ("price", "cost", "how much", "expensive", "cheap", "pay", "afford", "set me back"),
+    "weight": ("weigh", "heavy", "heavier", "light", "lighter", "weight", "mass", "kg"),
+    "style": ("breathing", "style", "made for", "suited", "suit", "meant for", "school"),
+    "sharpness": ("sharp", "sharpness", "edge"),
+    "stock": ("in stock", "available", "availability", "sold out", "out of stock"),
+}
+_COMPARATIVES = {
+    "lighter": ("weight", "less"),
+    "heavier": ("weight", "more"),
+    "cheaper": ("price", "less"),
+    "pricier": ("price", "more"),
+    "more expensive": ("price", "more"),
+    "less expensive": ("price", "less"),
+    "sharper": ("sharpness", "more"),
+}
+_FOLLOW_UP = re.compile(
+    r"\b(it|its|it's|that one|this one|the other( one)?|the first( one)?|the second( one)?|them|"
+    r"they|both)\b",
+    re.IGNORECASE,
+)
+_MAX_PRICE = re.compile(
+    r"\b(?:under|below|less than|cheaper than|at most|up to|max(?:imum)?|within)\s+"
+    r"(?:a\s+budget\s+of\s+)?[$¥]?\s*(\d[\d,]*(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_MIN_PRICE = re.compile(
+    r"\b(?:over|above|more than|at least|min(?:imum)?)\s+[$¥]?\s*(\d[\d,]*(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(
+    r"\bbetween\s+[$¥]?\s*(\d[\d,]*(?:\.\d+)?)\s+and\s+[$¥]?\s*(\d[\d,]*(?:\.\d+)?)", re.IGNORECASE
+)
+
+# Words shoppers use in questions that are not product terms. A question whose content words are
+# all in the catalog's own vocabulary or here is "about the catalog"; a question naming something
+# outside both (a "laser rifle") gets "I don't know" instead of an invented answer.
+_QUESTION_WORDS_TEXT = """
+    a an the and or but if of to in on at for from with without by about as into than then so
+    is are was were be been being do does did have has had can could would should will shall may
+    might must i me my mine we us our you your yours it its it's this that these those there here
+    what which who whom whose when where why how much many any some all each every other another
+    one ones two three first second last more most less least very too also just only not no yes
+    please tell show give find recommend suggest need want looking look like get buy sell sold
+    have got carry offer stock price prices priced cost costs costing pay paying afford budget
+    cheap cheaper cheapest expensive pricey pricier affordable money ryo yen dollars kg kilos
+    kilograms weigh weighs weight weights heavy heavier heaviest light lighter lightest sharp
+    sharper sharpest sharpness rating edge good best better great nice strong fine top ideal
+    suit suits suited suitable fit fits made meant designed built tuned use used using user users
+    beginner beginners novice expert master experienced new old train training practice fight
+    fighting battle battles mission missions slayer slayers demon demons hashira corps breathing
+    style styles form school technique available availability item items product products thing
+    things option options choice choices kind type types model something anything weapon weapons
+    accessory accessories gear equipment shop store catalog catalogue set me back know tell
+    under below over above between least most within up max maximum min minimum around about
+    approximately roughly exactly currently right now today still ever either neither both same
+    different compare compared versus vs difference similar instead rather lot lots bit little
+    big small long short size sizes length which whats what's hows how's does doesn't don't
+    isn't aren't i'm i've i'd you're it'll id name named called rarity rare common epic legendary
+    description details detail info information facts spec specs specification specifications
+    answer question questions hi hello hey thanks thank okay ok well so quite really whether
+    own owned owning has hold holds holding carry carries season seasonal gift doesn isn aren don
+    didn wasn won couldn shouldn wouldn haven hasn let
+"""
+QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
+_FUZZY_CUTOFF = 0.85
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogVocabulary:
+    """What the catalog contains: names, types, styles and every word of its texts."""
+
+    names: dict[str, int]  # lower-cased product name -> id
+    product_types: tuple[str, ...]
+    styles: tuple[str, ...]
+    words: frozenset[str]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict]) -> CatalogVocabulary:
+        rows = list(rows)
+        words: set[str] = set()
+        for r in rows:
+            words.update(tokens(r.get("text", "")))
+            words.update(tokens(r["name"]))
+        return cls(
+            names={r["name"].lower(): int(r["product_id"]) for r in rows},
+            product_types=tuple(sorted({r["product_type"] for r in rows}, key=len, reverse=True)),
+            styles=tuple(sorted({r["breathing_style"] for r in rows})),
+            words=frozenset(words),
+        )
+
+    def is_known(self, word: str) -> bool:
+        if word in self.words or word in QUESTION_WORDS or word.isdigit():
+            return True
+        # Plurals and small typos of catalog words are still the catalog.
+        if word.endswith("s") and (word[:-1] in self.words or word[:-1] in QUESTION_WORDS):
+            return True
+        return bool(difflib.get_close_matches(word, self.words, n=1, cutoff=_FUZZY_CUTOFF))
+
+
+@dataclasses.dataclass(frozen=True)
+class QuestionIntent:
+    """What a shopper's question asks for."""
+
+    filters: SearchFilters
+    attribute: str | None  # one of ATTRIBUTES
+    comparison: tuple[str, str] | None  # (attribute, "less" | "more")
+    named_ids: tuple[int, ...]  # products named in the question, in order of appearance
+    follow_up: bool
+    unknown_words: tuple[str, ...]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def parse_question(question: str, vocab: CatalogVocabulary) -> QuestionIntent:
+    lowered = question.lower()
+    named = sorted(
+        ((lowered.find(name), pid) for name, pid in vocab.names.items() if name in lowered),
+    )
+    named_ids = tuple(pid for _, pid in named)
+    # Attributes inside named products ("Steel Thunder Kunai Set") are not filters.
+    residual = lowered
+    for name in vocab.names:
+        if name in residual:
+            residual = residual.replace(name, " ")
+    product_type = next(
+        (t for t in vocab.product_types if re.search(rf"\b{re.escape(t.lower())}s?\b", residual)),
+        None,
+    )
+    style = next((s for s in vocab.styles if re.search(rf"\b{s.lower()}\b", residual)), None)
+    min_price = max_price = None
+    if m := _BETWEEN.search(residual):
+        min_price, max_price = sorted((_number(m.group(1)), _number(m.group(2))))
+    else:
+        if m := _MAX_PRICE.search(residual):
+            max_price = _number(m.group(1))
+        if m := _MIN_PRICE.search(residual):
+            min_price = _number(m.group(1))
+    in_stock = True if re.search(r"\bin stock\b|\bavailable now\b", residual) else None
+    filters = SearchFilters(
+        min_price=min_price,
+        max_price=max_price,
+        product_type=product_type,
+        breathing_style=style,
+        in_stock=in_stock,
+    )
+    comparison = next((v for k, v in _COMPARATIVES.items() if k in lowered), None)
+    attribute = comparison[0] if comparison else None
+    if attribute is None:
+        for name, words in _ATTRIBUTE_WORDS.items():
+            if any(re.search(rf"\b{re.escape(w)}", residual) for w in words):
+                attribute = name
+                break
+    follow_up = not named_ids and product_type is None and bool(_FOLLOW_UP.search(residual))
+    unknown = tuple(
+        w for w in tokens(residual) if len(w) > 2 and not w.isdigit() and not vocab.is_known(w)
+    )
+    return QuestionIntent(filters, attribute, comparison, named_ids, follow_up, unknown)
+
+
+# --------------------------------------------------------------------------- fact checking
+
+_WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:kg|kilo(?:gram)?s?)\b", re.IGNORECASE)
+_PRICE = re.compile(
+    r"(?:price[ds]?|costs?|pay|for|at|is|of|[$¥]|ryo)\s*(?:is\s*|of\s*|at\s*)?[$¥]?\s*"
+    r"(\d[\d,]*\.\d{2}|\d[\d,]*)(?!\s*(?:kg|kilo|%|out of|/))",
+    re.IGNORECASE,
+)
+_SHARPNESS = re.compile(r"sharpness(?: rating)?(?: of| is)?\s*(\d+)", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w])")
+
+
+@dataclasses.dataclass(frozen=True)
+class FactCheck:
+    """The facts an answer states and which of them the catalog contradicts."""
+
+    stated: tuple[str, ...]
+    errors: tuple[str, ...]
+    mentioned_ids: tuple[int, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def mentioned_products(text: str, products: Sequence[dict]) -> list[dict]:
+    lowered = text.lower()
+    hits = [(lowered.find(p["name"].lower()), p) for p in products if p["name"].lower() in lowered]
+    return [p for _, p in sorted(hits, key=lambda h: h[0])]
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= tol
+
+
+def check_facts(
+    answer: str, products: Sequence[dict], styles: Sequence[str], allowed_numbers: Iterable[float]
+) -> FactCheck:
+    """Check every price, weight, sharpness, style and bare number the answer states.
+
+    When the answer names exactly one product, its facts must be that product's; otherwise each
+    fact must belong to one of `products`. Bare numbers must be a known fact of a product or
+    appear in `allowed_numbers` (e.g. numbers from the question)."""
+    named = mentioned_products(answer, products)
+    pool = named if len(named) == 1 else list(products)
+    stated: list[str] = []
+    errors: list[str] = []
+    text_wo_names = answer
+    for p in products:
+        text_wo_names = re.sub(re.escape(p["name"]), " ", text_wo_names, flags=re.IGNORECASE)
+    for m in _WEIGHT.finditer(text_wo_names):
+        value = float(m.group(1))
+        stated.append(f"weight {value} kg")
+        if not any(_close(value, p["weight_kg"], 0.011) for p in pool):
+            errors.append(f"weight {value} kg is not in the catalog data")
+    weight_spans = [m.span(1) for m in _WEIGHT.finditer(text_wo_names)]
+    sharp_spans = [m.span(1) for m in _SHARPNESS.finditer(text_wo_names)]
+    for m in _SHARPNESS.finditer(text_wo_names):
+        value = float(m.group(1))
+        stated.append(f"sharpness {value:g}")
+        if not any(_close(value, p["sharpness"], 0.5) for p in pool):
+            errors.append(f"sharpness {value:g} is not in the catalog data")
+    price_spans = []
+    for m in _PRICE.finditer(text_wo_names):
+        if m.span(1) in weight_spans or m.span(1) in sharp_spans:
+            continue
+        value = _number(m.group(1))
+        price_spans.append(m.span(1))
+        stated.append(f"price {value:.2f}")
+        if not any(_close(value, p["price"], 0.011) for p in pool):
+            errors.append(f"price {value:.2f} is not in the catalog data")
+    known = {round(float(x), 2) for x in allowed_numbers}
+    for p in products:
+        known |= {
+            round(float(p["price"]), 2),
+            round(float(p["weight_kg"]), 2),
+            float(p["sharpness"]),
+            float(p["stock"]),
+            float(p["product_id"]),  # "(id 91)" labels in data answers
+            100.0,  # "sharpness 76 out of 100"
+        }
+    for m in _NUMBER.finditer(text_wo_names):
+        if m.span(1) in weight_spans + sharp_spans + price_spans:
+            continue
+        value = round(_number(m.group(1)), 2)
+        if value not in known and not (value.is_integer() and value <= 10):
+            # Small counts ("3 drills", "2 products") are not catalog facts.
+            errors.append(f"number {m.group(1)} is not in the catalog data")
+    for style in styles:
+        if re.search(rf"\b{style}\b", text_wo_names):
+            stated.append(f"style {style}")
+            if not any(p["breathing_style"] == style for p in pool):
+                errors.append(f"{style} Breathing does not match the products")
+    return FactCheck(tuple(stated), tuple(errors), tuple(int(p["product_id"]) for p in named))
+
+
+def states_fact(answer: str, product: dict, attribute: str) -> bool:
+    """Whether the answer states the product's `attribute` correctly."""
+    if attribute == "price":
+        values = [_number(m.group(1)) for m in _NUMBER.finditer(answer)]
+        return any(_close(v, product["price"], 0.011) for v in values)
+    if attribute == "weight":
+        return any(
+            _close(float(m.group(1)), product["weight_kg"], 0.011) for m in _WEIGHT.finditer(answer)
+        )
+    if attribute == "style":
+        return product["breathing_style"].lower() in answer.lower()
+    if attribute == "sharpness":
+        return any(
+            _close(float(m.group(1)), product["sharpness"], 0.5) for m in _NUMBER.finditer(answer)
+        )
+    if attribute == "stock":
+        stock_word = "in stock" if product["stock"] > 0 else "out of stock"
+        return stock_word in answer.lower()
+    return True
+
+
+# --------------------------------------------------------------------------- data answers
+
+
+def product_facts(p: dict) -> str:
+    stock = f"in stock ({p['stock']})" if p["stock"] > 0 else "out of stock"
+    sharp = f", sharpness {p['sharpness']}" if p["department"] == "weapon" else ""
+    return (
+        f"{p['name']} (id {p['product_id']}): {p['rarity']} {p['product_type']} for "
+        f"{p['breathing_style']} Breathing, {p['weight_kg']:.2f} kg{sharp}, price "
+        f"{p['price']:.2f}, {stock}"
+    )
+
+
+def data_answer(products: Sequence[dict], attribute: str | None) -> str:
+    """A structured answer stating the products' facts straight from the catalog."""
+    if not products:
+        return "I don't know: no product in the catalog matches that."
+    first = products[0]
+    lead = {
+        "price": f"The {first['name']} costs {first['price']:.2f}.",
+        "weight": f"The {first['name']} weighs {first['weight_kg']:.2f} kg.",
+        "style": f"The {first['name']} is made for {first['breathing_style']} Breathing.",
+        "sharpness": f"The {first['name']} has a sharpness rating of {first['sharpness']}.",
+        "stock": f"The {first['name']} is "
+        + ("in stock." if first["stock"] > 0 else "out of stock."),
+    }.get(attribute or "", f"The best match is the {first['name']}.")
+    lines = [lead, "From the catalog:"] + [f"- {product_facts(p)}" for p in products]
+    return "\n".join(lines)
+
+
+def comparison_answer(first: dict, second: dict, comparison: tuple[str, str]) -> str:
+    """Answer "is it lighter/cheaper than the other one?" from the data (first = "it")."""
+    attribute, direction = comparison
+    column = {"weight": "weight_kg", "price": "price", "sharpness": "sharpness"}[attribute]
+    a, b = float(first[column]), float(second[column])
+    word = {
+        ("weight", "less"): "lighter",
+        ("weight", "more"): "heavier",
+        ("price", "less"): "cheaper",
+        ("price", "more"): "more expensive",
+        ("sharpness", "more"): "sharper",
+        ("sharpness", "less"): "less sharp",
+    }[comparison]
+    holds = a < b if direction == "less" else a > b
+    unit = {"weight": " kg", "price": "", "sharpness": ""}[attribute]
+    fmt = "{:.2f}" if attribute != "sharpness" else "{:.0f}"
+    verdict = "Yes" if holds else ("No, they are the same" if a == b else "No")
+    return (
+        f"{verdict}: the {first['name']} ({fmt.format(a)}{unit}) is "
+        f"{'' if holds else 'not '}{word} than the {second['name']} ({fmt.format(b)}{unit})."
+    )

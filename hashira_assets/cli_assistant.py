@@ -1,0 +1,189 @@
+"""The assistant's commands: `hashira summarize FILE` and `hashira bench assistant`.
+
+`bench_app` is a Typer sub-app, so other domains add `hashira bench <name>` commands to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+bench_app = typer.Typer(help="Measure speed and quality; results are written as JSON.")
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def summarize(
+    file: Annotated[
+        Path, typer.Argument(help="A transcript: 'Customer: ...' / 'Agent: ...' lines.")
+    ],
+    backend: Annotated[
+        str, typer.Option(help="model (MLflow champion or --model-dir), llm or extractive.")
+    ] = "model",
+    model_dir: Annotated[
+        Path | None, typer.Option(help="A saved summarizer or any local seq2seq model folder.")
+    ] = None,
+) -> None:
+    """Summarize one support-conversation transcript."""
+    from hashira_assets.assistant.summaries import SUMMARIZER_MODEL_NAME
+    from hashira_assets.assistant.summarizers import (
+        ExtractiveSummarizer,
+        LLMSummarizer,
+        load_summarizer,
+    )
+    from hashira_assets.index.embedding import offline_models
+
+    offline_models()
+    if not file.exists():
+        _err(f"error: {file} does not exist")
+        raise typer.Exit(code=2)
+    transcript = file.read_text().strip()
+    if not transcript:
+        _err(f"error: {file} is empty")
+        raise typer.Exit(code=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "extractive":
+            summarizer = ExtractiveSummarizer()
+        elif backend == "llm":
+            from resources.llm import LLMResource
+
+            summarizer = LLMSummarizer(
+                LLMResource(google_api_key=os.environ.get("GOOGLE_API_KEY") or None).get_provider()
+            )
+        elif backend == "model" and model_dir is not None:
+            summarizer = load_summarizer(model_dir)
+        elif backend == "model":
+            from resources.mlflow_tracking import MlflowTrackingResource
+
+            tracking = MlflowTrackingResource()
+            champion = tracking.champion_version(SUMMARIZER_MODEL_NAME)
+            if champion is None:
+                _err(
+                    "notice: no trained summarizer yet (materialize summarizer_model); "
+                    "using the extractive baseline"
+                )
+                summarizer = ExtractiveSummarizer()
+            else:
+                summarizer = load_summarizer(
+                    tracking.download_version(SUMMARIZER_MODEL_NAME, champion, tmp)
+                )
+        else:
+            _err(f"error: unknown backend {backend!r}; use model, llm or extractive")
+            raise typer.Exit(code=2)
+        result = summarizer.summarize(transcript)
+    typer.echo(result.summary)
+    typer.echo(f"issue category: {result.issue_category}")
+    typer.echo(f"resolution: {result.resolution}")
+    typer.echo(f"sentiment: {result.sentiment}")
+    _err(f"(summarizer: {summarizer.name})")
+
+
+@bench_app.command("assistant")
+def bench_assistant(
+    preset: Annotated[str, typer.Option(help="World size to generate.")] = "tiny",
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the results.")] = Path(
+        "bench/results/assistant.json"
+    ),
+    raw: Annotated[
+        Path | None, typer.Option(help="Use this generated raw folder instead of generating.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="World and question seed.")] = 42,
+    n_retrieval: Annotated[int, typer.Option(help="Retrieval questions.")] = 150,
+    n_chat: Annotated[int, typer.Option(help="Chat questions about one product's facts.")] = 30,
+    n_off: Annotated[int, typer.Option(help="Off-catalog chat questions.")] = 15,
+    n_multi: Annotated[int, typer.Option(help="Three-turn comparison conversations.")] = 3,
+    n_llm_summaries: Annotated[
+        int, typer.Option(help="Held-out conversations also summarized by the local LLM.")
+    ] = 4,
+    llm_threads: Annotated[int, typer.Option(help="Torch threads for the local LLM.")] = 1,
+) -> None:
+    """Retrieval recall@5/MRR, chat fact accuracy, TTFT, tokens/s and summary ROUGE."""
+    import lancedb
+
+    from hashira_assets.assistant.chat import ChatEngine
+    from hashira_assets.assistant.evaluation import (
+        evaluate_chat,
+        evaluate_retrieval,
+        evaluate_summaries,
+        retrieval_questions,
+    )
+    from hashira_assets.index.documents import load_product_documents
+    from hashira_assets.index.embedding import offline_models
+    from hashira_assets.index.search import ProductSearch
+    from hashira_assets.index.store import sync_product_index
+    from hashira_assets.raw.generate import generate_world
+    from hashira_assets.raw.world_config import WorldConfigError, make_config
+    from resources.llm import LLMResource
+
+    offline_models()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        if raw is None:
+            try:
+                config = make_config(preset, seed=seed)
+            except WorldConfigError as exc:
+                _err(f"error: {exc}")
+                raise typer.Exit(code=2) from exc
+            _err(f"generating the {preset!r} world")
+            raw_dir = generate_world(config, Path(tmp) / "raw").out_dir
+        else:
+            raw_dir = raw
+        documents = load_product_documents(raw_dir)
+        start = time.perf_counter()
+        db = lancedb.connect(str(Path(tmp) / "lancedb"))
+        sync_product_index(db, "product_index", documents)
+        index_s = time.perf_counter() - start
+        search = ProductSearch(db.open_table("product_index"))
+        products = documents.to_pylist()
+        _err(f"index built in {index_s:.1f}s; retrieval")
+        retrieval = evaluate_retrieval(search, retrieval_questions(products, n_retrieval, seed))
+        _err("loading the LLM")
+        start = time.perf_counter()
+        provider = LLMResource(provider="local", num_threads=llm_threads).get_provider()
+        load_s = time.perf_counter() - start
+        engine = ChatEngine(search, provider)
+        _err("chat")
+        chat = evaluate_chat(engine, products, n_chat, n_off, n_multi, seed, log=_err)
+        chat["llm_load_s"] = load_s
+        _err("summaries")
+        summaries = evaluate_summaries(raw_dir, provider, n_llm_summaries, seed)
+    result = {
+        "preset": preset if raw is None else f"raw:{raw}",
+        "seed": seed,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "products": len(products),
+        "index_build_s": index_s,
+        "retrieval": retrieval,
+        "chat": chat,
+        "summaries": summaries,
+        "total_s": time.perf_counter() - started,
+    }
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(result, indent=2, default=str))
+    r = retrieval
+    typer.echo(
+        "recall@5 vector/fts/hybrid: "
+        + " / ".join(f"{r[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
+        + "; MRR: "
+        + " / ".join(f"{r[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
+    )
+    typer.echo(
+        f"chat: only-correct-facts {chat['only_catalog_correct_facts_share']:.3f}, "
+        f"off-catalog IDK {chat['off_catalog_idk_share']:.3f}, "
+        f"TTFT median {chat['ttft_s_median']}, tokens/s {chat['tokens_per_s']}"
+    )
+    s = summaries
+    typer.echo(
+        f"ROUGE-L model {s['model']['rougeL']:.3f} vs extractive "
+        f"{s['extractive_baseline']['rougeL']:.3f}"
+    )
+    typer.echo(f"wrote {json_out}")

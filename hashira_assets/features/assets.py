@@ -1,0 +1,82 @@
+"""The `features` group: feature tables as of a cut-off date, for the models downstream."""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, multi_asset
+from dagster_pyspark import PySparkResource
+from pydantic import Field
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from hashira_assets.features import tables
+from hashira_assets.spark.lake_tables import read_table, write_with_metadata
+from resources.lake import LakeResource
+
+ZONE = "features"
+# name -> (builder from (events up to the cut-off, customers, products, cut-off), description)
+FEATURE_TABLES: dict[str, tuple[Callable[..., DataFrame], str]] = {
+    "user_features": (
+        tables.user_features,
+        "Per-customer recency, frequency, monetary, activity windows, style shares, price level.",
+    ),
+    "item_features": (
+        lambda ev, cu, pr, cutoff: tables.item_features(ev, pr, cutoff),
+        "Per-product popularity over windows, trend, conversion rate, price and attributes.",
+    ),
+    "co_visitation_pairs": (
+        lambda ev, cu, pr, cutoff: tables.co_visitation_pairs(ev),
+        "Product pairs viewed in one session or bought in one basket, with their counts.",
+    ),
+    "user_item_features": (
+        lambda ev, cu, pr, cutoff: tables.user_item_features(ev, cutoff),
+        "Every customer-product pair with history: counts by event type and recency.",
+    ),
+}
+
+
+class FeatureCutoffConfig(Config):
+    """Which day the features describe."""
+
+    cutoff_date: str = Field(
+        default="", description="YYYY-MM-DD; empty means the last day in the silver events."
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            name,
+            deps=["silver_interaction_events", "silver_customers", "silver_products"],
+            group_name="features",
+            kinds={"pyspark"},
+            description=description,
+        )
+        for name, (_, description) in FEATURE_TABLES.items()
+    ],
+    can_subset=True,
+)
+def feature_tables(
+    context: AssetExecutionContext,
+    config: FeatureCutoffConfig,
+    pyspark: PySparkResource,
+    lake: LakeResource,
+) -> Iterator[MaterializeResult]:
+    """Compute the selected feature tables as of the cut-off from one cached read of silver."""
+    spark = pyspark.spark_session
+    events = read_table(spark, lake, "silver", "interaction_events")
+    if config.cutoff_date:
+        cutoff = dt.date.fromisoformat(config.cutoff_date)
+    else:
+        cutoff = events.agg(F.max("event_date")).first()[0]
+    events = tables.events_until(events, cutoff).cache()
+    customers = read_table(spark, lake, "silver", "customers")
+    products = read_table(spark, lake, "silver", "products")
+    context.log.info(f"features as of {cutoff}")
+    for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+        name = key.path[-1]
+        build, _ = FEATURE_TABLES[name]
+        frame = build(events, customers, products, cutoff)
+        metadata = write_with_metadata(spark, frame, lake, ZONE, name)
+        yield MaterializeResult(asset_key=key, metadata={**metadata, "cutoff_date": str(cutoff)})
+    events.unpersist()

@@ -1,0 +1,145 @@
+"""Product search over the LanceDB table: vector, full-text and hybrid (reciprocal-rank fusion)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from hashira_assets.index.embedding import embed
+
+SEARCH_METHODS = ("vector", "fts", "hybrid")
+# The k of reciprocal-rank fusion (Cormack et al. 2009): damps the weight of top ranks.
+RRF_K = 60
+# How many candidates each method contributes before fusion.
+FUSION_DEPTH = 20
+RESULT_COLUMNS = [
+    "product_id",
+    "name",
+    "product_type",
+    "department",
+    "breathing_style",
+    "rarity",
+    "weight_kg",
+    "sharpness",
+    "price",
+    "stock",
+    "in_stock",
+    "text",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchFilters:
+    """Metadata filters; None means no constraint."""
+
+    min_price: float | None = None
+    max_price: float | None = None
+    product_type: str | None = None
+    breathing_style: str | None = None
+    department: str | None = None
+    in_stock: bool | None = None
+
+    def where(self) -> str | None:
+        """A LanceDB SQL predicate. Strings are quoted with doubled quotes, numbers go through
+        float(), so no user text reaches the predicate unescaped."""
+        clauses = []
+        if self.min_price is not None:
+            clauses.append(f"price >= {float(self.min_price)}")
+        if self.max_price is not None:
+            clauses.append(f"price <= {float(self.max_price)}")
+        for column in ("product_type", "breathing_style", "department"):
+            value = getattr(self, column)
+            if value is not None:
+                clauses.append(f"{column} = {_quote(value)}")
+        if self.in_stock is not None:
+            clauses.append("in_stock = true" if self.in_stock else "in_stock = false")
+        return " AND ".join(clauses) or None
+
+    def is_empty(self) -> bool:
+        return self.where() is None
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    """One product found, with the method's score (higher is better)."""
+
+    product_id: int
+    score: float
+    row: dict
+
+
+def rrf_fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: score(d) = Σ over rankings of 1 / (k + rank of d), ranks from 1.
+    Ties keep the order in which ids were first seen."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (k + rank)
+    order = {doc: i for i, doc in enumerate(scores)}
+    return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
+class ProductSearch:
+    """Searches one LanceDB product table."""
+
+    def __init__(self, table: Any):
+        self.table = table
+
+    def vector(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
+        q = self.table.search(embed([query])[0], query_type="vector").distance_type("cosine")
+        rows = self._run(q, k, filters)
+        return [Hit(r["product_id"], 1.0 - float(r["_distance"]), r) for r in rows]
+
+    def fts(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
+        cleaned = _fts_query(query)
+        if not cleaned:
+            return []
+        rows = self._run(self.table.search(cleaned, query_type="fts"), k, filters)
+        return [Hit(r["product_id"], float(r["_score"]), r) for r in rows]
+
+    def hybrid(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
+        depth = max(k, FUSION_DEPTH)
+        vector_hits = self.vector(query, depth, filters)
+        fts_hits = self.fts(query, depth, filters)
+        rows = {h.product_id: h.row for h in [*fts_hits, *vector_hits]}
+        fused = rrf_fuse([[h.product_id for h in vector_hits], [h.product_id for h in fts_hits]])
+        return [Hit(pid, score, rows[pid]) for pid, score in fused[:k]]
+
+    def search(
+        self, query: str, method: str = "hybrid", k: int = 5, filters: SearchFilters | None = None
+    ) -> list[Hit]:
+        if method not in SEARCH_METHODS:
+            raise ValueError(f"unknown search method {method!r}; use one of {SEARCH_METHODS}")
+        return getattr(self, method)(query, k, filters)
+
+    def get(self, product_ids: Sequence[int]) -> list[dict]:
+        """Rows of the given products, in the given order (missing ids are skipped)."""
+        if not product_ids:
+            return []
+        where = f"product_id IN ({', '.join(str(int(p)) for p in product_ids)})"
+        rows = self.table.search().where(where).select(RESULT_COLUMNS).limit(None).to_list()
+        by_id = {r["product_id"]: r for r in rows}
+        return [by_id[p] for p in product_ids if p in by_id]
+
+    def distinct(self, column: str) -> list:
+        values = self.table.search().select([column]).limit(None).to_arrow()[column]
+        return sorted(set(values.to_pylist()))
+
+    def _run(self, query: Any, k: int, filters: SearchFilters | None) -> list[dict]:
+        where = filters.where() if filters else None
+        if where:
+            # Prefiltering applies the predicate before ranking, so a filter that matches at
+            # least k products still yields k results.
+            query = query.where(where, prefilter=True)
+        return query.select(RESULT_COLUMNS).limit(k).to_list()
+
+
+def _fts_query(query: str) -> str:
+    """Plain words only: the full-text parser would read quotes, colons and dashes as syntax."""
+    words = "".join(ch if ch.isalnum() else " " for ch in query).split()
+    return " ".join(words)

@@ -1,0 +1,72 @@
+"""Keeping the LanceDB product table in step with the catalog: merge by id, embed only changes."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pyarrow as pa
+
+from hashira_assets.index.embedding import EMBEDDING_DIM, embed
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncReport:
+    """What one synchronisation did."""
+
+    rows: int
+    embedded: int
+    unchanged: int
+    deleted: int
+
+
+def with_vectors(documents: pa.Table, vectors: Any) -> pa.Table:
+    flat = pa.array(vectors.reshape(-1), pa.float32())
+    return documents.append_column("vector", pa.FixedSizeListArray.from_arrays(flat, EMBEDDING_DIM))
+
+
+def _create_fts_index(table: Any) -> None:
+    from lancedb.index import FTS
+
+    table.create_index("text", config=FTS(), replace=True)
+
+
+def sync_product_index(db: Any, table_name: str, documents: pa.Table) -> SyncReport:
+    """Make the table hold exactly `documents`: new and changed rows are (re-)embedded and merged by
+    `product_id`, rows of removed products are deleted, untouched rows keep their vectors."""
+    names = list(getattr(db.list_tables(), "tables", []))
+    if table_name not in names:
+        vectors = embed(documents["text"].to_pylist())
+        table = db.create_table(table_name, with_vectors(documents, vectors), mode="overwrite")
+        _create_fts_index(table)
+        return SyncReport(documents.num_rows, documents.num_rows, 0, 0)
+
+    table = db.open_table(table_name)
+    existing = table.search().select(["product_id", "content_hash"]).limit(None).to_arrow()
+    old = dict(
+        zip(existing["product_id"].to_pylist(), existing["content_hash"].to_pylist(), strict=True)
+    )
+    ids = documents["product_id"].to_pylist()
+    hashes = documents["content_hash"].to_pylist()
+    changed = [i for i, (pid, h) in enumerate(zip(ids, hashes, strict=True)) if old.get(pid) != h]
+    removed = sorted(set(old) - set(ids))
+    if removed:
+        table.delete(f"product_id IN ({', '.join(str(int(p)) for p in removed)})")
+    if changed:
+        subset = documents.take(pa.array(changed, pa.int64()))
+        rows = with_vectors(subset, embed(subset["text"].to_pylist()))
+        (
+            table.merge_insert("product_id")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(rows)
+        )
+    if changed or removed:
+        # The full-text index only covers rows present when it was built.
+        _create_fts_index(table)
+    return SyncReport(
+        rows=table.count_rows(),
+        embedded=len(changed),
+        unchanged=len(ids) - len(changed),
+        deleted=len(removed),
+    )

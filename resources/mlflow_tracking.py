@@ -1,0 +1,234 @@
+"""MLflow as a reusable resource: runs, metrics, model versions, the `champion` alias and a
+promotion gate. Shared by the summarizer, the recommender and the forecaster.
+
+Everything goes through an explicit `MlflowClient` bound to this resource's tracking URI, never
+through MLflow's process-global "active run", so asset code cannot end somebody else's run
+(the problem dagster-mlflow has, dagster issue 21872).
+
+Typical use in an asset::
+
+    run_id = mlflow_tracking.start_run("summarizer", run_name="train", params={...})
+    mlflow_tracking.log_metrics(run_id, {"rougeL": 0.71})
+    mlflow_tracking.log_artifacts(run_id, model_dir, "model")
+    version = mlflow_tracking.register_version("hashira-summarizer", run_id, "model")
+    decision = mlflow_tracking.promote_if_better(
+        "hashira-summarizer", version, metric="rougeL", candidate_score=0.71,
+        evaluate_champion=lambda champion_dir: score_on_the_same_eval_set(champion_dir),
+    )
+    mlflow_tracking.end_run(run_id)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from hashira_assets import settings
+
+CHAMPION_ALIAS = "champion"
+
+
+def default_tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI if set, else a SQLite file under $HASHIRA_HOME/mlflow."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        return uri
+    folder = settings.hashira_home() / "mlflow"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
+def default_artifact_root() -> str:
+    return (settings.hashira_home() / "mlflow" / "artifacts").as_uri()
+
+
+@dataclasses.dataclass(frozen=True)
+class PromotionDecision:
+    """Outcome of the promotion gate."""
+
+    promoted: bool
+    candidate_version: str
+    candidate_score: float
+    champion_version: str | None
+    champion_score: float | None
+    reason: str
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "promoted": self.promoted,
+            "candidate_version": self.candidate_version,
+            "candidate_score": self.candidate_score,
+            "champion_version": self.champion_version or "none",
+            "champion_score": self.champion_score if self.champion_score is not None else "none",
+            "promotion_reason": self.reason,
+        }
+
+
+def beats(
+    candidate: float, champion: float | None, higher_is_better: bool = True, min_delta: float = 0.0
+) -> bool:
+    """Whether a candidate's score beats the champion's (strictly, by more than `min_delta`)."""
+    if champion is None:
+        return True
+    if higher_is_better:
+        return candidate > champion + min_delta
+    return candidate < champion - min_delta
+
+
+class MlflowTrackingResource(ConfigurableResource):
+    """An MLflow tracking server or local SQLite store, plus the model registry."""
+
+    tracking_uri: str | None = Field(
+        default=None,
+        description="Any MLflow tracking URI; None means MLFLOW_TRACKING_URI or a SQLite file "
+        "under $HASHIRA_HOME/mlflow.",
+    )
+    artifact_root: str | None = Field(
+        default=None,
+        description="Artifact location for experiments this resource creates; None means "
+        "$HASHIRA_HOME/mlflow/artifacts for a local store, the server's default otherwise.",
+    )
+    experiment_prefix: str = Field(default="hashiramart", description="Experiment name prefix.")
+
+    # ------------------------------------------------------------------ plumbing
+    def resolved_tracking_uri(self) -> str:
+        return self.tracking_uri or default_tracking_uri()
+
+    def client(self) -> Any:
+        from mlflow import MlflowClient
+
+        uri = self.resolved_tracking_uri()
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+    def experiment_id(self, name: str) -> str:
+        client = self.client()
+        full = f"{self.experiment_prefix}/{name}"
+        experiment = client.get_experiment_by_name(full)
+        if experiment is not None:
+            return experiment.experiment_id
+        location = self.artifact_root
+        if location is None and self.resolved_tracking_uri().startswith("sqlite:"):
+            location = default_artifact_root()
+        return client.create_experiment(full, artifact_location=location)
+
+    # ------------------------------------------------------------------ runs
+    def start_run(
+        self,
+        experiment: str,
+        run_name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> str:
+        """Create a run and return its id; close it with `end_run`."""
+        client = self.client()
+        run = client.create_run(self.experiment_id(experiment), run_name=run_name, tags=tags)
+        for key, value in (params or {}).items():
+            client.log_param(run.info.run_id, key, value)
+        return run.info.run_id
+
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float], step: int = 0) -> None:
+        client = self.client()
+        for key, value in metrics.items():
+            client.log_metric(run_id, key, float(value), step=step)
+
+    def log_artifacts(self, run_id: str, local_dir: str | Path, artifact_path: str) -> None:
+        self.client().log_artifacts(run_id, str(local_dir), artifact_path)
+
+    def end_run(self, run_id: str, status: str = "FINISHED") -> None:
+        self.client().set_terminated(run_id, status=status)
+
+    # ------------------------------------------------------------------ registry
+    def register_version(
+        self, name: str, run_id: str, artifact_path: str, tags: Mapping[str, str] | None = None
+    ) -> str:
+        """Register the run's artifact folder as a new version of model `name`."""
+        from mlflow.exceptions import MlflowException
+
+        client = self.client()
+        try:
+            client.create_registered_model(name)
+        except MlflowException as exc:
+            if "already exists" not in str(exc).lower() and "RESOURCE_ALREADY_EXISTS" not in str(
+                exc
+            ):
+                raise
+        source = f"{client.get_run(run_id).info.artifact_uri}/{artifact_path}"
+        version = client.create_model_version(name, source, run_id=run_id, tags=dict(tags or {}))
+        return str(version.version)
+
+    def champion_version(self, name: str) -> str | None:
+        """The version holding the `champion` alias, or None."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return str(self.client().get_model_version_by_alias(name, CHAMPION_ALIAS).version)
+        except MlflowException:
+            return None
+
+    def set_champion(self, name: str, version: str) -> None:
+        self.client().set_registered_model_alias(name, CHAMPION_ALIAS, str(version))
+
+    def download_version(self, name: str, version: str, dst: str | Path) -> Path:
+        """Copy a model version's files to `dst` and return the local folder."""
+        from mlflow.artifacts import download_artifacts
+
+        client = self.client()
+        source = client.get_model_version(name, str(version)).source
+        Path(dst).mkdir(parents=True, exist_ok=True)
+        return Path(
+            download_artifacts(
+                artifact_uri=source,
+                dst_path=str(dst),
+                tracking_uri=self.resolved_tracking_uri(),
+            )
+        )
+
+    def promote_if_better(
+        self,
+        name: str,
+        candidate_version: str,
+        metric: str,
+        candidate_score: float,
+        evaluate_champion: Callable[[str], float],
+        higher_is_better: bool = True,
+        min_delta: float = 0.0,
+    ) -> PromotionDecision:
+        """The promotion gate: score the current champion with `evaluate_champion(version)` on
+        the same evaluation data the candidate was scored on, and move the `champion` alias to
+        the candidate only if it beats it. Both scores are tagged on the candidate version."""
+        champion = self.champion_version(name)
+        champion_score = None
+        if champion is not None and champion != str(candidate_version):
+            champion_score = float(evaluate_champion(champion))
+        promoted = beats(candidate_score, champion_score, higher_is_better, min_delta)
+        if champion is None:
+            reason = "no champion yet"
+        elif promoted:
+            reason = (
+                f"{metric} {candidate_score:.4f} beats champion v{champion} ({champion_score:.4f})"
+            )
+        else:
+            reason = (
+                f"{metric} {candidate_score:.4f} does not beat champion v{champion} "
+                f"({champion_score:.4f})"
+            )
+        client = self.client()
+        version = str(candidate_version)
+        client.set_model_version_tag(name, version, f"eval_{metric}", str(candidate_score))
+        client.set_model_version_tag(name, version, "promotion", reason)
+        if promoted:
+            self.set_champion(name, candidate_version)
+        return PromotionDecision(
+            promoted=promoted,
+            candidate_version=str(candidate_version),
+            candidate_score=float(candidate_score),
+            champion_version=champion,
+            champion_score=champion_score,
+            reason=reason,
+        )

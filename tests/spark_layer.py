@@ -1,0 +1,55 @@
+"""Running the Spark layers in-process on a generated world, for the integration tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pyarrow.dataset as ds
+
+from hashira_assets.cli import partition_range_tags
+from hashira_assets.definitions import build_definitions
+from hashira_assets.raw.world_config import make_config
+from resources.lake import LakeResource
+from resources.world import SyntheticWorldResource
+
+SPARK_TABLES = {
+    "silver": ["customers", "products", "interaction_events"],
+    "gold": ["daily_product_sales", "daily_category_sales", "daily_total_sales", "hourly_revenue",
+             "daily_active_users", "daily_funnel"],
+    "features": ["user_features", "item_features", "co_visitation_pairs", "user_item_features"],
+}  # fmt: skip
+
+
+def materialize_world(
+    home: Path,
+    corrupt_rate: float,
+    selection: str | None = None,
+    run_config: dict | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Generate the tiny world with faults and materialize (a selection of) the graph."""
+    defs = build_definitions("local", preset="tiny")
+    world = SyntheticWorldResource(
+        raw_dir=str(home / "raw"), preset="tiny", corrupt_rate=corrupt_rate
+    )
+    lake = LakeResource(root=str(home / "lake"))
+    return dg.materialize(
+        list(defs.assets),
+        resources={**defs.resources, "world": world, "lake": lake},
+        selection=selection,
+        tags=partition_range_tags(make_config("tiny")),
+        run_config=run_config,
+        raise_on_error=False,
+    )
+
+
+def read_lake_table(home: Path, zone: str, table: str) -> pd.DataFrame:
+    """A lake table as a frame with rows in a canonical order, for exact comparisons."""
+    frame = (
+        ds.dataset(home / "lake" / zone / table, format="parquet", partitioning="hive")
+        .to_table()
+        .to_pandas()
+    )
+    frame = frame[sorted(frame.columns)]
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)

@@ -1,0 +1,54 @@
+"""Reference values of the assistant's metrics on tiny hand-made data."""
+
+import pytest
+
+from hashira_assets.assistant.metrics import (
+    lcs_length,
+    mean_reciprocal_rank,
+    recall_at_k,
+    rouge_l,
+    rouge_n,
+    rouge_scores,
+)
+from hashira_assets.index.search import rrf_fuse
+
+
+def test_rouge_n_exact():
+    # pred 6 tokens, ref 6 tokens, unigram overlap 5 -> P = R = 5/6
+    assert rouge_n("the cat sat on the mat", "the cat lay on the mat", 1) == pytest.approx(5 / 6)
+    # bigrams: pred {the cat, cat sat, sat on, on the, the mat}, ref shares 3 of 5
+    assert rouge_n("the cat sat on the mat", "the cat lay on the mat", 2) == pytest.approx(3 / 5)
+    assert rouge_n("a b", "c d", 1) == 0.0
+
+
+def test_rouge_l_exact():
+    assert lcs_length(["a", "b", "c", "d"], ["a", "c", "d", "e"]) == 3
+    # LCS 3, P = 3/4, R = 3/5 -> F = 2PR/(P+R) = 2/3
+    assert rouge_l("a b c d", "a c d e f") == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert rouge_l("Issue: broken!", "issue broken") == pytest.approx(1.0)
+
+
+def test_rouge_scores_mean_and_errors():
+    scores = rouge_scores(["a b", "x y"], ["a b", "p q"])
+    assert scores == pytest.approx({"rouge1": 0.5, "rouge2": 0.5, "rougeL": 0.5})
+    with pytest.raises(ValueError):
+        rouge_scores(["a"], [])
+
+
+def test_recall_and_mrr_exact():
+    rankings = [[3, 1, 2], [5, 6, 7, 8, 9, 4], [1]]
+    relevant = [1, 4, 2]
+    assert recall_at_k(rankings, relevant, 2) == pytest.approx(1 / 3)
+    assert recall_at_k(rankings, relevant, 6) == pytest.approx(2 / 3)
+    assert mean_reciprocal_rank(rankings, relevant) == pytest.approx((1 / 2 + 1 / 6 + 0) / 3)
+
+
+def test_rrf_exact():
+    fused = rrf_fuse([[1, 2, 3], [3, 1]], k=60)
+    scores = dict(fused)
+    assert scores[1] == pytest.approx(1 / 61 + 1 / 62)
+    assert scores[3] == pytest.approx(1 / 63 + 1 / 61)
+    assert scores[2] == pytest.approx(1 / 62)
+    assert [d for d, _ in fused] == [1, 3, 2]
+    # equal scores keep first-seen order
+    assert [d for d, _ in rrf_fuse([[7], [8]])] == [7, 8]

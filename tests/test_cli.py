@@ -1,0 +1,59 @@
+"""The `hashira` command as users script it."""
+
+import json
+
+from typer.testing import CliRunner
+
+from hashira_assets.cli import app
+
+runner = CliRunner()
+
+
+def test_generate_writes_a_world(tmp_path):
+    out = tmp_path / "world"
+    result = runner.invoke(app, ["generate", "--preset", "tiny", "--out", str(out),
+                                 "--customers", "80", "--products", "40", "--events", "2000",
+                                 "--conversations", "10", "--seed", "3"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["seed"] == 3
+    assert manifest["row_counts"]["customers"] == 80
+    assert "interaction_events" in result.stdout
+
+
+def test_generate_shows_progress(tmp_path):
+    args = ["generate", "--out", str(tmp_path / "w"), "--customers", "50", "--products", "30",
+            "--events", "500", "--conversations", "5"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "events: 120/120 (100%)" in result.stderr
+
+
+def test_bad_configuration_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "world"
+    result = runner.invoke(app, ["generate", "--out", str(out), "--customers", "-5"])
+    assert result.exit_code == 2
+    assert "n_customers must not be negative" in result.stderr
+    assert not out.exists()
+
+
+def test_unknown_preset_is_refused(tmp_path):
+    result = runner.invoke(app, ["generate", "--preset", "giant", "--out", str(tmp_path / "w")])
+    assert result.exit_code == 2
+    assert "unknown preset 'giant'" in result.stderr
+
+
+def test_materialize_with_a_selection(hashira_home):
+    result = runner.invoke(app, ["materialize", "--preset", "tiny", "--select", "key:products"])
+    assert result.exit_code == 0, result.output
+    # The raw tables are generated together, so selecting one materializes all of them.
+    assert "materialized products" in result.stdout
+    assert "materialized interaction_events" in result.stdout
+    assert "lake_raw" not in result.stdout
+    assert (hashira_home / "raw" / "manifest.json").exists()
+
+
+def test_materialize_refuses_an_unknown_selection(hashira_home):
+    result = runner.invoke(app, ["materialize", "--select", "no_such_asset"])
+    assert result.exit_code == 2
+    assert "no_such_asset" in result.stderr
