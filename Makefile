@@ -34,7 +34,7 @@ demo: setup $(DAGSTER_HOME)/dagster.yaml
 demo-stop:
 	bash scripts/demo.sh stop
 
-test: setup lint
+test: setup lint $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/pytest
 
 lint: setup

@@ -22,7 +22,9 @@ from pathlib import Path
 import psutil
 
 SPARK_GROUPS = "group:silver or group:gold or group:features"
-STEP = re.compile(r'Finished execution of step "(\w+)" in ([\d.]+)(ms|s|m)')
+STEP = re.compile(r'Finished execution of step "(\w+)" in ([\dhms.]+)\.')
+# Dagster writes durations as 533ms, 2.1s, 4m52s or 1h4m.
+DURATION_PART = re.compile(r"([\d.]+)(ms|h|m|s)")
 
 
 def _tree_rss(pid: int) -> int:
@@ -59,8 +61,9 @@ def run_hashira(args: list[str], env: dict[str, str]) -> tuple[int, float, int, 
     return process.returncode, time.monotonic() - started, peak[0], log
 
 
-def _seconds(value: str, unit: str) -> float:
-    return float(value) * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+def _seconds(duration: str) -> float:
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(value) * units[unit] for value, unit in DURATION_PART.findall(duration))
 
 
 def main() -> None:
@@ -84,7 +87,7 @@ def main() -> None:
     )
     if code:
         sys.exit(f"the Spark run failed:\n{log[-3000:]}")
-    steps = {name: round(_seconds(v, u), 2) for name, v, u in STEP.findall(log)}
+    steps = {name: round(_seconds(duration), 2) for name, duration in STEP.findall(log)}
     manifest = json.loads((home / "raw" / "manifest.json").read_text())
     result = {
         "preset": args.preset,

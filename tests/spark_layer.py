@@ -27,8 +27,10 @@ def materialize_world(
     corrupt_rate: float,
     selection: str | None = None,
     run_config: dict | None = None,
+    partition_key: str | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Generate the tiny world with faults and materialize (a selection of) the graph."""
+    """Generate the tiny world with faults and materialize (a selection of) the graph, over all
+    of the world's days or, with partition_key, one day."""
     defs = build_definitions("local", preset="tiny")
     world = SyntheticWorldResource(
         raw_dir=str(home / "raw"), preset="tiny", corrupt_rate=corrupt_rate
@@ -38,7 +40,8 @@ def materialize_world(
         list(defs.assets),
         resources={**defs.resources, "world": world, "lake": lake},
         selection=selection,
-        tags=partition_range_tags(make_config("tiny")),
+        tags=None if partition_key else partition_range_tags(make_config("tiny")),
+        partition_key=partition_key,
         run_config=run_config,
         raise_on_error=False,
     )

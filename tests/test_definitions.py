@@ -1,5 +1,6 @@
 """The code location loads, validates and materializes in-process."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,11 +36,12 @@ def test_environment_is_chosen_in_one_place(monkeypatch):
 
 
 @pytest.mark.slow
-def test_dagster_definitions_validate_passes():
+def test_dagster_definitions_validate_passes(tmp_path):
     dagster = Path(sys.executable).with_name("dagster")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
 

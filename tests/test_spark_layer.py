@@ -164,3 +164,26 @@ def test_a_standalone_cluster_gives_identical_tables(
             local = read_lake_table(local_home, zone, name)
             cluster = read_lake_table(cluster_home, zone, name)
             pd.testing.assert_frame_equal(local, cluster, check_dtype=True, obj=f"{zone}/{name}")
+
+
+def test_a_new_day_rewrites_only_its_own_partitions(half_percent_world):
+    home, _ = half_percent_world
+    day_folder = "event_date=2026-10-31"
+    silver = home / "lake" / "silver" / "interaction_events"
+    gold = home / "lake" / "gold" / "daily_total_sales"
+    before = {p: p.stat().st_mtime_ns for p in [*silver.glob("event_date=*/*.parquet"),
+                                                *gold.glob("event_date=*/*.parquet")]}  # fmt: skip
+    totals_before = read_lake_table(home, "gold", "daily_total_sales")
+    result = materialize_world(
+        home,
+        corrupt_rate=0.005,
+        selection="key:silver_interaction_events or key:quarantined_interaction_events "
+        "or key:daily_total_sales",
+        partition_key="2026-10-31",
+    )
+    assert result.success
+    after = {p: p.stat().st_mtime_ns for p in [*silver.glob("event_date=*/*.parquet"),
+                                               *gold.glob("event_date=*/*.parquet")]}  # fmt: skip
+    rewritten = {p.parent.name for p in after if before.get(p) != after[p]}
+    assert rewritten == {day_folder}
+    pd.testing.assert_frame_equal(read_lake_table(home, "gold", "daily_total_sales"), totals_before)
