@@ -83,7 +83,8 @@ def main() -> None:
             sys.exit(f"landing the world failed:\n{log[-3000:]}")
         print(f"generated and landed {args.preset} in {seconds:.0f}s", file=sys.stderr)
     code, seconds, peak, log = run_hashira(
-        ["materialize", "--preset", args.preset, "--select", SPARK_GROUPS], env
+        ["materialize", "--preset", args.preset, "--select", SPARK_GROUPS, "--log-level", "DEBUG"],
+        env,
     )
     if code:
         sys.exit(f"the Spark run failed:\n{log[-3000:]}")

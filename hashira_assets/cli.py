@@ -88,6 +88,9 @@ def materialize(
         typer.Option(help="Dagster asset selection, e.g. 'group:raw' or 'lake_raw_products+'."),
     ] = None,
     seed: SeedOpt = 42,
+    log_level: Annotated[
+        str, typer.Option(help="Console log level: DEBUG, INFO, WARNING.")
+    ] = "INFO",
 ) -> None:
     """Materialize the asset graph in-process against $HASHIRA_HOME."""
     import dagster as dg
@@ -120,6 +123,8 @@ def materialize(
         selection=selection,
         instance=instance,
         tags=partition_range_tags(make_config(preset, seed=seed)),
+        # Step-by-step DEBUG events belong in the Dagster UI; the terminal shows INFO and above.
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )
     keys = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,10 @@ from hashira_assets.raw.generate import GenerationResult, generate_world
 from hashira_assets.raw.world_config import make_config
 
 pytest_plugins = ["tests.spark_session", "tests.assistant_fixtures"]
+
+# Tests never write into a developer's ./data: the session gets its own HASHIRA_HOME before any
+# definitions are built (they resolve paths when built).
+os.environ["HASHIRA_HOME"] = tempfile.mkdtemp(prefix="hashira-test-home-")
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,9 @@ SPARK_TABLES = {
 }  # fmt: skip
 
 
+SPARK_LAYERS = "group:raw or group:lake or group:silver or group:gold or group:features"
+
+
 def materialize_world(
     home: Path,
     corrupt_rate: float,
@@ -38,8 +41,9 @@ def materialize_world(
     lake = LakeResource(root=str(home / "lake"))
     return dg.materialize(
         list(defs.assets),
+        # The Spark layers and what feeds them; the assistant's assets have their own tests.
         resources={**defs.resources, "world": world, "lake": lake},
-        selection=selection,
+        selection=selection or SPARK_LAYERS,
         tags=None if partition_key else partition_range_tags(make_config("tiny")),
         partition_key=partition_key,
         run_config=run_config,
