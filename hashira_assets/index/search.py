@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from hashira_assets.index.documents import METADATA_COLUMNS
 from hashira_assets.index.embedding import embed
 
 SEARCH_METHODS = ("vector", "fts", "hybrid")
@@ -13,20 +14,7 @@ SEARCH_METHODS = ("vector", "fts", "hybrid")
 RRF_K = 60
 # How many candidates each method contributes before fusion.
 FUSION_DEPTH = 20
-RESULT_COLUMNS = [
-    "product_id",
-    "name",
-    "product_type",
-    "department",
-    "breathing_style",
-    "rarity",
-    "weight_kg",
-    "sharpness",
-    "price",
-    "stock",
-    "in_stock",
-    "text",
-]
+RESULT_COLUMNS = [*METADATA_COLUMNS, "in_stock", "text"]
 
 
 @dataclasses.dataclass(frozen=True)
