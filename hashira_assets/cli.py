@@ -11,6 +11,8 @@ import typer
 
 from hashira_assets import settings
 from hashira_assets.cli_assistant import bench_app, summarize
+from hashira_assets.cli_forecast import forecast
+from hashira_assets.cli_recommender import recommend
 from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_config
 
@@ -102,7 +104,11 @@ def materialize(
         raise typer.Exit(code=2)
     defs = build_definitions(preset=preset, seed=seed)
     assets = list(defs.assets or [])
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    dagster_home = os.environ.get("DAGSTER_HOME")
+    if dagster_home:
+        # Dagster refuses a DAGSTER_HOME that does not exist; a fresh one only needs the folder.
+        Path(dagster_home).mkdir(parents=True, exist_ok=True)
+    instance = dg.DagsterInstance.get() if dagster_home else None
     _echo_err(
         f"materializing {select or 'the whole graph'} at preset {preset!r} into "
         f"{settings.hashira_home()}"
@@ -160,6 +166,8 @@ def resolve_selection(select: str, assets: list) -> list:
 
 # The AI assistant's commands live in their own module; `bench` is a sub-app other domains extend.
 app.command()(summarize)
+app.command()(recommend)
+app.command()(forecast)
 app.add_typer(bench_app, name="bench")
 
 

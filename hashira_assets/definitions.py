@@ -6,10 +6,12 @@ from dagster import Definitions
 
 from hashira_assets.assistant import definitions as assistant
 from hashira_assets.features import definitions as features
+from hashira_assets.forecast import definitions as forecast
 from hashira_assets.gold import definitions as gold
 from hashira_assets.index import definitions as index
 from hashira_assets.lake import definitions as lake
 from hashira_assets.raw import definitions as raw
+from hashira_assets.recommender import definitions as recommender
 from hashira_assets.resources_by_env import build_resources
 from hashira_assets.silver import definitions as silver
 from jobs import definitions as jobs
@@ -21,6 +23,8 @@ DOMAIN_DEFS = (
     silver.defs,
     gold.defs,
     features.defs,
+    recommender.defs,
+    forecast.defs,
     index.defs,
     assistant.defs,
     jobs.defs,

@@ -59,6 +59,17 @@ class PromotionDecision:
     champion_score: float | None
     reason: str
 
+    @property
+    def tied(self) -> bool:
+        """The candidate scored exactly what the champion scored (a retraining on the same data
+        with the same settings): nothing to promote, and nothing lost."""
+        return self.champion_score is not None and self.candidate_score == self.champion_score
+
+    @property
+    def gate_passed(self) -> bool:
+        """What a blocking gate check reports: promoted, or tied with the champion it keeps."""
+        return self.promoted or self.tied
+
     def as_metadata(self) -> dict[str, Any]:
         return {
             "promoted": self.promoted,
@@ -195,20 +206,31 @@ class MlflowTrackingResource(ConfigurableResource):
         candidate_version: str,
         metric: str,
         candidate_score: float,
-        evaluate_champion: Callable[[str], float],
+        evaluate_champion: Callable[[str], float | None],
         higher_is_better: bool = True,
         min_delta: float = 0.0,
     ) -> PromotionDecision:
         """The promotion gate: score the current champion with `evaluate_champion(version)` on
         the same evaluation data the candidate was scored on, and move the `champion` alias to
-        the candidate only if it beats it. Both scores are tagged on the candidate version."""
+        the candidate only if it beats it. Both scores are tagged on the candidate version.
+
+        `evaluate_champion` returns None when the champion cannot be scored on this data at all
+        (it was built for inputs this code no longer produces); the candidate then replaces it.
+        """
         champion = self.champion_version(name)
         champion_score = None
         if champion is not None and champion != str(candidate_version):
-            champion_score = float(evaluate_champion(champion))
+            scored = evaluate_champion(champion)
+            champion_score = None if scored is None else float(scored)
         promoted = beats(candidate_score, champion_score, higher_is_better, min_delta)
         if champion is None:
             reason = "no champion yet"
+        elif champion_score is None:
+            reason = f"champion v{champion} cannot be scored on this evaluation data; replaced"
+        elif candidate_score == champion_score:
+            reason = (
+                f"{metric} {candidate_score:.4f} ties champion v{champion}; the champion is kept"
+            )
         elif promoted:
             reason = (
                 f"{metric} {candidate_score:.4f} beats champion v{champion} ({champion_score:.4f})"
@@ -216,7 +238,7 @@ class MlflowTrackingResource(ConfigurableResource):
         else:
             reason = (
                 f"{metric} {candidate_score:.4f} does not beat champion v{champion} "
-                f"({champion_score:.4f})"
+                f"({champion_score:.4f}): short by {abs(champion_score - candidate_score):.4f}"
             )
         client = self.client()
         version = str(candidate_version)

@@ -1,0 +1,198 @@
+"""The recommender's commands: `hashira recommend` and `hashira bench recommender`."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import resource
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hashira_assets.cli_assistant import bench_app
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _ids(text: str | None, what: str) -> list[int]:
+    if not text:
+        return []
+    try:
+        return [int(p) for p in text.split(",") if p.strip()]
+    except ValueError as exc:
+        _err(f"error: {what} must be comma-separated product ids, got {text!r}")
+        raise typer.Exit(code=2) from exc
+
+
+def recommend(
+    user: Annotated[int | None, typer.Option(help="A known customer id.")] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(help="A new customer: 'style=Water,level=35,budget=400' (budget optional)."),
+    ] = None,
+    viewed: Annotated[
+        str | None, typer.Option(help="Product ids just viewed, comma-separated.")
+    ] = None,
+    similar_to: Annotated[
+        int | None, typer.Option(help="Mode `similar`: products like this product.")
+    ] = None,
+    cross_sell: Annotated[
+        str | None, typer.Option(help="Mode `cross_sell`: bought together with these ids.")
+    ] = None,
+    k: Annotated[int, typer.Option(help="How many products.", min=1, max=50)] = 12,
+    explore: Annotated[bool, typer.Option(help="Keep the exploration slot.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """Recommend products with the champion model: for a customer, a profile, or a product."""
+    import numpy as np
+
+    from hashira_assets.recommender.candidates import Shopper
+    from hashira_assets.recommender.serving import NoChampionError, cached_champion, parse_profile
+    from resources.mlflow_tracking import MlflowTrackingResource
+
+    modes = [user is not None, profile is not None, similar_to is not None, bool(cross_sell)]
+    if sum(modes) != 1:
+        _err("error: give exactly one of --user, --profile, --similar-to, --cross-sell")
+        raise typer.Exit(code=2)
+    try:
+        champion = cached_champion(MlflowTrackingResource())
+    except NoChampionError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(code=1) from exc
+    model = champion.model
+    seen = tuple(_ids(viewed, "--viewed"))
+    try:
+        if similar_to is not None:
+            recs = model.similar(similar_to, k)
+        elif cross_sell:
+            recs = model.cross_sell(_ids(cross_sell, "--cross-sell"), k)
+        elif user is not None:
+            recs = model.recommend(Shopper.known(model.state, user, seen), k, explore)
+        else:
+            state = model.state
+            median = float(np.median(np.expm1(state.item_log_price[state.available])))
+            shopper = Shopper(viewed=seen, **parse_profile(profile or "", median))
+            recs = model.recommend(shopper, k, explore)
+    except (KeyError, ValueError) as exc:
+        _err(f"error: {str(exc).strip(chr(39))}")
+        raise typer.Exit(code=2) from exc
+    for rec in recs:
+        if as_json:
+            typer.echo(json.dumps(rec.__dict__))
+        else:
+            flag = " *" if rec.explored else ""
+            typer.echo(f"{rec.rank:>2}. [{rec.product_id}] {rec.name} ({rec.score:.3f}){flag}"
+                       f" - {rec.reason}")  # fmt: skip
+    _err(f"(hashira-recommender v{champion.version})")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+@bench_app.command("recommender")
+def bench_recommender(
+    preset: Annotated[str, typer.Option(help="World size; its lakehouse is built if missing.")] = (
+        "small"
+    ),
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the results.")] = Path(
+        "bench/results/recommender.json"
+    ),
+    train_weeks: Annotated[int, typer.Option(help="Labelled weeks before the window.")] = 4,
+    requests: Annotated[int, typer.Option(help="Request-time calls timed.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the world and the models.")] = 42,
+) -> None:
+    """MAP@12, recall, NDCG and coverage of the ranker, baselines and oracle, per-source
+    recall, training time, request latency p50/p99 and peak memory."""
+    from hashira_assets import settings
+    from hashira_assets.lakehouse import ensure_lakehouse
+    from hashira_assets.recommender.candidates import Shopper
+    from hashira_assets.recommender.data import load_shop_data
+    from hashira_assets.recommender.training import (
+        RecommenderSettings,
+        serving_model,
+        train_recommender,
+    )
+    from resources.lake import LakeResource
+
+    started = time.perf_counter()
+    raw_dir = ensure_lakehouse(preset, seed, log=_err)
+    lake = LakeResource(root=settings.default_lake_root())
+    data = load_shop_data(lake, raw_dir)
+    config = RecommenderSettings(train_weeks=train_weeks)
+    trained = train_recommender(data, raw_dir, config, progress=_err)
+    tick = time.perf_counter()
+    model = serving_model(data, trained, config)
+    serving_build_s = time.perf_counter() - tick
+    rng = random.Random(seed)
+    known = [int(c) for c in data.customers.index]
+    sample = rng.sample(known, min(requests, len(known)))
+    model.recommend(Shopper.known(model.state, sample[0]))  # warm caches once
+    latencies = []
+    for customer in sample:
+        tick = time.perf_counter()
+        model.recommend(Shopper.known(model.state, customer))
+        latencies.append((time.perf_counter() - tick) * 1000)
+    profile_latencies = []
+    viewed = rng.sample([int(p) for p in data.products.index], 3)
+    for style in range(min(requests, 200)):
+        shopper = Shopper(style_code=style % 13, level=20 + style % 60, viewed=tuple(viewed))
+        tick = time.perf_counter()
+        model.recommend(shopper)
+        profile_latencies.append((time.perf_counter() - tick) * 1000)
+    summary = trained.summary()
+    result = {
+        "preset": preset,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "customers": len(data.customers),
+        "products": len(data.products),
+        "events": len(data.events),
+        "evaluated_customers": trained.results["model"]["customers"],
+        "cold_start_customers": trained.results["model"]["cold_customers"],
+        "objective": trained.params.objective,
+        "objective_choice": trained.objective_choice,
+        "metrics": trained.results,
+        "summary": summary,
+        "acceptance": {
+            "ranker_vs_best_baseline_at_least_1.5x": summary["ratio_to_best_baseline"] >= 1.5,
+            "ranker_at_least_70pct_of_oracle": summary["share_of_oracle"] >= 0.7,
+            "cold_start_at_least_1.5x_top_popular": summary["cold_ratio_to_top_popular"] >= 1.5,
+            "request_p99_under_10ms": _percentile(latencies, 99) < 10,
+        },
+        "candidate_sources": trained.recalls,
+        "exploration": trained.exploration,
+        "train_rows": trained.train_rows,
+        "timings_s": {**trained.timings, "serving_state_s": serving_build_s},
+        "request_latency_ms": {
+            "known_customer_p50": _percentile(latencies, 50),
+            "known_customer_p99": _percentile(latencies, 99),
+            "profile_p50": _percentile(profile_latencies, 50),
+            "profile_p99": _percentile(profile_latencies, 99),
+            "requests": len(latencies),
+        },
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "total_s": time.perf_counter() - started,
+    }
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(result, indent=2, default=float))
+    m = trained.results
+    typer.echo(
+        f"MAP@12 ranker {m['model']['map']:.4f}, best baseline {summary['best_baseline_map']:.4f} "
+        f"({summary['ratio_to_best_baseline']:.2f}x), oracle "
+        f"{m.get('oracle', {}).get('map', 0):.4f}"
+        f" ({summary['share_of_oracle']:.0%}); cold start {m['model']['cold_map']:.4f} vs top "
+        f"popular {m['top_popular']['cold_map']:.4f}"
+    )
+    typer.echo(
+        f"request p50 {result['request_latency_ms']['known_customer_p50']:.2f} ms, "
+        f"p99 {result['request_latency_ms']['known_customer_p99']:.2f} ms; "
+        f"peak RSS {result['peak_rss_mib']:.0f} MiB"
+    )
+    typer.echo(f"wrote {json_out}")

@@ -1,0 +1,155 @@
+"""The `recommender` group: the trained, gated ranker and every customer's recommendations."""
+
+import tempfile
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+from pydantic import Field
+
+from hashira_assets.metadata import markdown_table
+from hashira_assets.recommender.data import load_shop_data
+from hashira_assets.recommender.recommendations import (
+    read_recommendations,
+    recommendations_path,
+    recommendations_table,
+    write_recommendations,
+)
+from hashira_assets.recommender.serving import load_champion
+from hashira_assets.recommender.training import (
+    BASELINE_NAMES,
+    RECOMMENDER_MODEL_NAME,
+    RecommenderSettings,
+    log_and_register,
+    serving_model,
+    train_recommender,
+)
+from resources.lake import LakeResource
+from resources.mlflow_tracking import MlflowTrackingResource
+from resources.world import SyntheticWorldResource
+
+GATE_CHECK = "beats_champion"
+
+
+class RecommenderTrainingConfig(Config):
+    train_weeks: int = Field(default=4, description="Weeks of labelled history before the window.")
+    objective: str = Field(default="auto", description="lambdarank, binary or auto.")
+    n_estimators: int = Field(default=300, description="Boosting rounds of the ranker.")
+    description_embeddings: bool = Field(
+        default=True, description="Add MiniLM description embeddings to the content vectors."
+    )
+    seed: int = Field(default=0, description="Seed of ALS and LightGBM.")
+
+
+def _metrics_table(results: dict) -> str:
+    rows = [
+        {"ranking": name, **{k: round(v, 4) for k, v in m.items()
+                             if k in ("map", "recall", "ndcg", "coverage", "cold_map",
+                                      "new_items_recall")}}
+        for name, m in results.items()
+    ]  # fmt: skip
+    return markdown_table(rows)
+
+
+@asset(
+    deps=[
+        "silver_interaction_events",
+        "silver_customers",
+        "silver_products",
+        "promotions",
+        "oracle_top_products",
+    ],
+    group_name="recommender",
+    kinds={"lightgbm", "mlflow"},
+    check_specs=[AssetCheckSpec(GATE_CHECK, asset="recommender_model", blocking=True)],
+)
+def recommender_model(
+    context: AssetExecutionContext,
+    config: RecommenderTrainingConfig,
+    world: SyntheticWorldResource,
+    lake: LakeResource,
+    mlflow_tracking: MlflowTrackingResource,
+) -> MaterializeResult:
+    """LightGBM ranker over multi-source candidates, scored against baselines and the oracle on
+    the last 7 days, registered as `hashira-recommender`; champion only if it beats the old one."""
+    settings = RecommenderSettings(
+        train_weeks=config.train_weeks,
+        objective=config.objective,
+        n_estimators=config.n_estimators,
+        description_embeddings=config.description_embeddings,
+        seed=config.seed,
+    )
+    data = load_shop_data(lake, world.path)
+    trained = train_recommender(data, world.path, settings, progress=context.log.info)
+    serving = serving_model(data, trained, settings)
+    report = log_and_register(trained, serving, settings, mlflow_tracking, data.products["name"])
+    decision = report.decision
+    context.log.info(f"{RECOMMENDER_MODEL_NAME} v{report.version}: {decision.reason}")
+    summary = trained.summary()
+    return MaterializeResult(
+        metadata={
+            "mlflow_run_id": report.run_id,
+            "model_name": RECOMMENDER_MODEL_NAME,
+            "model_version": report.version,
+            "objective": trained.params.objective,
+            "train_rows": trained.train_rows,
+            "map12": round(trained.model_map, 4),
+            **{f"{b}_map12": round(trained.results[b]["map"], 4) for b in BASELINE_NAMES},
+            "oracle_map12": round(trained.results.get("oracle", {}).get("map", float("nan")), 4),
+            **{k: round(v, 4) for k, v in summary.items()},
+            "metrics": MetadataValue.md(_metrics_table(trained.results)),
+            **decision.as_metadata(),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name=GATE_CHECK,
+                passed=decision.gate_passed,
+                metadata={"reason": decision.reason, **decision.as_metadata()},
+            )
+        ],
+    )
+
+
+@asset(deps=[recommender_model], group_name="recommender", kinds={"parquet"})
+def user_recommendations(
+    context: AssetExecutionContext, mlflow_tracking: MlflowTrackingResource
+) -> MaterializeResult:
+    """Top-12 products for every customer from the champion ranker, with score, rank, reason and
+    one exploration slot drawn per customer and day."""
+    with tempfile.TemporaryDirectory() as tmp:
+        champion = load_champion(mlflow_tracking, tmp)
+        table = recommendations_table(champion.model, champion.version, progress=context.log.info)
+    path = recommendations_path()
+    write_recommendations(table, path)
+    preview = table.slice(0, 12).to_pylist()
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": table.num_rows,
+            "customers": len(set(table["customer_id"].to_pylist())),
+            "model_version": champion.version,
+            "path": MetadataValue.path(str(path)),
+            "preview": MetadataValue.md(markdown_table(preview)),
+        }
+    )
+
+
+@asset_check(asset=user_recommendations)
+def twelve_distinct_products_per_customer() -> AssetCheckResult:
+    """Every customer has exactly 12 distinct recommended products ranked 1-12."""
+    frame = read_recommendations(recommendations_path()).to_pandas()
+    per_customer = frame.groupby("customer_id").agg(
+        n=("product_id", "size"), distinct=("product_id", "nunique"), ranks=("rank", "max")
+    )
+    bad = per_customer[(per_customer["n"] != 12) | (per_customer["distinct"] != 12)
+                       | (per_customer["ranks"] != 12)]  # fmt: skip
+    return AssetCheckResult(
+        passed=bad.empty and len(per_customer) > 0,
+        metadata={"customers": len(per_customer), "customers_with_problems": len(bad)},
+    )

@@ -1,0 +1,371 @@
+"""What the shop knows at a cut-off day: popularity, histories, co-visitation, ALS factors.
+
+A `CutoffState` is built only from events strictly before its cut-off day (and from what is
+published ahead: the catalog's launch dates and the promotions), so training states and the
+evaluation state never see their own label window. Arrays are indexed by product id and
+customer id, so one customer's candidates and features take a few array lookups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from hashira_assets.raw.vocabulary import BREATHING_STYLES
+from hashira_assets.recommender.data import (
+    CART,
+    LEVEL_BANDS,
+    PURCHASE,
+    TYPE_NAMES,
+    VIEW,
+    ShopData,
+)
+
+N_STYLES = len(BREATHING_STYLES)
+N_TYPES = len(TYPE_NAMES)
+N_BANDS = len(LEVEL_BANDS) - 1
+# Popularity half-life: a week's sales say most about next week's.
+POPULARITY_TAU_DAYS = 7.0
+HISTORY_TAU_DAYS = 60.0
+CO_VISIT_DAYS = 90
+CO_VISIT_NEIGHBOURS = 20
+MAX_SESSION_ITEMS = 30
+FRESH_DAYS = 30
+TYPE_TOP = 10
+ALS_WEIGHTS = {VIEW: 1.0, CART: 3.0, PURCHASE: 8.0}
+
+
+@dataclasses.dataclass
+class AlsConfig:
+    factors: int = 48
+    iterations: int = 12
+    regularization: float = 0.05
+    seed: int = 0
+
+
+def _decay(days_ago: np.ndarray, tau: float) -> np.ndarray:
+    return np.exp(-days_ago / tau)
+
+
+def _csr_from_pairs(
+    rows: np.ndarray, n_rows: int, columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Sort parallel arrays by row and return an indptr into them (a CSR layout)."""
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    return np.cumsum(indptr), {k: v[order] for k, v in columns.items()}
+
+
+class CutoffState:
+    """The shop's knowledge at the start of `cutoff_day`, for a label window of `window_days`."""
+
+    def __init__(
+        self,
+        data: ShopData,
+        cutoff_day: int,
+        window_days: int,
+        content: np.ndarray,
+        als: AlsConfig | None = None,
+    ) -> None:
+        self.cutoff_day = cutoff_day
+        self.window_days = window_days
+        products, customers = data.products, data.customers
+        self.n_items = int(products.index.max()) + 1
+        self.n_users = int(max(customers.index.max(), data.events["customer_id"].max())) + 1
+        history = data.events[data.events["day"].to_numpy() < cutoff_day]
+        self._catalog(products, data.promotions, content)
+        self._customers(customers)
+        self._item_stats(history)
+        self._histories(history)
+        self._segments(history)
+        self._co_visitation(history)
+        self._als(history, als or AlsConfig())
+
+    # ------------------------------------------------------------------ catalog
+    def _catalog(self, products: pd.DataFrame, promotions: pd.DataFrame, content: np.ndarray):
+        n, ids = self.n_items, products.index.to_numpy()
+        window_end = self.cutoff_day + self.window_days - 1
+        self.exists = np.zeros(n, bool)
+        self.exists[ids] = True
+        self.launch_day = np.full(n, 10**6, np.int64)
+        self.launch_day[ids] = products["launch_day"].to_numpy()
+        # Launched by the window's end: scheduled launches are published, like promotions.
+        self.available = self.exists & (self.launch_day <= window_end)
+        self.item_style = np.full(n, -1, np.int16)
+        self.item_style[ids] = products["style_code"].to_numpy()
+        self.item_type = np.full(n, -1, np.int16)
+        self.item_type[ids] = products["type_code"].to_numpy()
+        self.item_rarity = np.zeros(n, np.int16)
+        self.item_rarity[ids] = products["rarity_code"].to_numpy()
+        self.item_consumable = np.zeros(n, bool)
+        self.item_consumable[ids] = products["is_consumable"].to_numpy()
+        self.item_log_price = np.zeros(n, np.float32)
+        self.item_log_price[ids] = np.log1p(products["price"].to_numpy())
+        self.item_rel_price = np.zeros(n, np.float32)
+        self.item_rel_price[ids] = products["log_relative_price"].to_numpy()
+        self.content = np.zeros((n, content.shape[1]), np.float32)
+        self.content[ids] = content
+        # Biggest discount and promoted days inside the label window.
+        self.discount = np.zeros(n, np.float32)
+        self.promo_days = np.zeros(n, np.float32)
+        live = promotions[
+            (promotions["start_day"] <= window_end) & (promotions["end_day"] >= self.cutoff_day)
+        ]
+        pid = live["product_id"].to_numpy()
+        overlap = np.minimum(live["end_day"], window_end) - np.maximum(
+            live["start_day"], self.cutoff_day
+        )
+        np.maximum.at(self.discount, pid, live["discount"].to_numpy(np.float32))
+        np.add.at(self.promo_days, pid, overlap.to_numpy(np.float32) + 1)
+        # Choice groups are (style, type): a product in a small group gets more of its views.
+        group = self.item_style.astype(np.int64) * N_TYPES + self.item_type
+        launched = self.available & (self.launch_day < self.cutoff_day)
+        sizes = np.bincount(group[launched], minlength=N_STYLES * N_TYPES)
+        self.item_group = np.clip(group, 0, None)
+        self.log_group_size = np.log1p(sizes[self.item_group]).astype(np.float32)
+        self.group_size = np.maximum(sizes, 1)
+        self.fresh = self.available & (self.launch_day >= self.cutoff_day - FRESH_DAYS)
+
+    def _customers(self, customers: pd.DataFrame) -> None:
+        n, ids = self.n_users, customers.index.to_numpy()
+        self.user_known = np.zeros(n, bool)
+        self.user_known[ids] = True
+        self.user_style = np.full(n, -1, np.int16)
+        self.user_style[ids] = customers["style_code"].to_numpy()
+        self.user_band = np.zeros(n, np.int16)
+        self.user_band[ids] = customers["band"].to_numpy()
+        self.user_profile = np.zeros((n, 4), np.float32)  # level, strength, dexterity, stamina
+        self.user_profile[ids] = customers[["level", "strength", "dexterity", "stamina"]]
+        self.user_signup_day = np.full(n, self.cutoff_day, np.int64)
+        self.user_signup_day[ids] = customers["signup_day"].to_numpy()
+
+    # ------------------------------------------------------------------ popularity
+    def _item_stats(self, history: pd.DataFrame) -> None:
+        n, cutoff = self.n_items, self.cutoff_day
+        etype = history["event_type"].to_numpy()
+        pid = history["product_id"].to_numpy()
+        ago = (cutoff - 1 - history["day"].to_numpy()).astype(np.float64)
+        bought, viewed = etype == PURCHASE, etype == VIEW
+        self.pop_decayed = np.bincount(
+            pid[bought], _decay(ago[bought], POPULARITY_TAU_DAYS), minlength=n
+        ).astype(np.float32)
+        self.purchases_7d = np.bincount(pid[bought & (ago < 7)], minlength=n).astype(np.float32)
+        self.purchases_30d = np.bincount(pid[bought & (ago < 30)], minlength=n).astype(np.float32)
+        self.views_30d = np.bincount(pid[viewed & (ago < 30)], minlength=n).astype(np.float32)
+        self.purchases_all = np.bincount(pid[bought], minlength=n).astype(np.float32)
+        prior = (self.purchases_30d.sum() + 1.0) / (self.views_30d.sum() + 1.0)
+        self.conversion = ((self.purchases_30d + 20 * prior) / (self.views_30d + 20)).astype(
+            np.float32
+        )
+        ranked = np.flatnonzero(self.available)
+        order = np.argsort(-(self.pop_decayed[ranked] + 1e-6 * self.purchases_all[ranked]))
+        self.popular_items = ranked[order][:100]
+
+    def _segments(self, history: pd.DataFrame) -> None:
+        """Decayed popularity per (style, level band) and per style, and the type mix of each
+        style's purchases."""
+        bought = history[history["event_type"].to_numpy() == PURCHASE]
+        cust = bought["customer_id"].to_numpy()
+        pid = bought["product_id"].to_numpy()
+        weight = _decay((self.cutoff_day - 1 - bought["day"].to_numpy()).astype(float), 14.0)
+        style, band = self.user_style[cust], self.user_band[cust]
+        ok = style >= 0
+        segment = style.astype(np.int64) * N_BANDS + band
+        self.segment_pop = np.zeros((N_STYLES * N_BANDS, self.n_items), np.float32)
+        np.add.at(self.segment_pop, (segment[ok], pid[ok]), weight[ok])
+        self.style_pop = self.segment_pop.reshape(N_STYLES, N_BANDS, -1).sum(axis=1)
+        # Normalised so that segments of different sizes are comparable features.
+        for matrix in (self.segment_pop, self.style_pop):
+            matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1e-9)
+            matrix[:, ~self.available] = 0.0
+        type_counts = np.zeros((N_STYLES, N_TYPES), np.float64)
+        np.add.at(type_counts, (style[ok], self.item_type[pid[ok]]), 1.0)
+        self.style_type_share = (type_counts + 1) / (type_counts.sum(1, keepdims=True) + N_TYPES)
+        self.segment_top = np.argsort(-self.segment_pop, axis=1)[:, :60].astype(np.int32)
+        # What an average product of each (style, type) group sells to each style: the prior a
+        # brand-new product inherits from its group before it has sales of its own.
+        group_pop = np.zeros((N_STYLES, N_STYLES * N_TYPES), np.float32)
+        for s in range(N_STYLES):
+            np.add.at(group_pop[s], self.item_group, self.style_pop[s])
+        self.style_group_prior = group_pop / self.group_size[None, :]
+        # Each style's favourite products of each type: where a customer's type tastes point.
+        self.style_type_top = np.full((N_STYLES, N_TYPES, TYPE_TOP), -1, np.int32)
+        for t in range(N_TYPES):
+            of_type = np.flatnonzero(self.available & (self.item_type == t))
+            if len(of_type) == 0:
+                continue
+            scores = self.style_pop[:, of_type] + 1e-6 * self.pop_decayed[of_type]
+            order = np.argsort(-scores, axis=1, kind="stable")[:, :TYPE_TOP]
+            self.style_type_top[:, t, : order.shape[1]] = of_type[order]
+
+    # ------------------------------------------------------------------ customers' histories
+    def _histories(self, history: pd.DataFrame) -> None:
+        """Per customer: the products they touched, with counts and last days (CSR layout)."""
+        etype = history["event_type"].to_numpy()
+        frame = pd.DataFrame(
+            {
+                "c": history["customer_id"].to_numpy(),
+                "p": history["product_id"].to_numpy(),
+                "bought": (etype == PURCHASE).astype(np.float32),
+                "carted": (etype == CART).astype(np.float32),
+                "viewed": (etype == VIEW).astype(np.float32),
+                "day": history["day"].to_numpy(),
+                "buy_day": np.where(etype == PURCHASE, history["day"].to_numpy(), -(10**6)),
+                "decayed": (etype == PURCHASE)
+                * _decay((self.cutoff_day - 1 - history["day"].to_numpy()).astype(float),
+                         HISTORY_TAU_DAYS),
+            }
+        )  # fmt: skip
+        pairs = frame.groupby(["c", "p"], sort=False).agg(
+            bought=("bought", "sum"),
+            carted=("carted", "sum"),
+            viewed=("viewed", "sum"),
+            last_day=("day", "max"),
+            last_buy_day=("buy_day", "max"),
+            decayed=("decayed", "sum"),
+        )
+        rows = pairs.index.get_level_values(0).to_numpy()
+        columns = {
+            "item": pairs.index.get_level_values(1).to_numpy().astype(np.int32),
+            **{name: pairs[name].to_numpy() for name in pairs.columns},
+        }
+        self.hist_ptr, self.hist = _csr_from_pairs(rows, self.n_users, columns)
+        n = self.n_users
+        bought = frame[frame["bought"] > 0]
+        self.user_purchases = np.bincount(bought["c"], minlength=n).astype(np.float32)
+        self.user_events = np.bincount(frame["c"], minlength=n).astype(np.float32)
+        last_buy = np.full(n, -(10**6), np.int64)
+        np.maximum.at(last_buy, bought["c"].to_numpy(), bought["day"].to_numpy())
+        self.user_days_since_purchase = np.minimum(self.cutoff_day - last_buy, 9999).astype(
+            np.float32
+        )
+        self.user_type_share = np.zeros((n, N_TYPES), np.float32)
+        self.user_style_share = np.zeros((n, N_STYLES), np.float32)
+        # Purchases and carts say what a customer likes; weight views less.
+        weight = frame["bought"] * 3 + frame["carted"] * 2 + frame["viewed"]
+        cust, prod = frame["c"].to_numpy(), frame["p"].to_numpy()
+        np.add.at(self.user_type_share, (cust, self.item_type[prod]), weight.to_numpy())
+        np.add.at(self.user_style_share, (cust, self.item_style[prod]), weight.to_numpy())
+        for matrix in (self.user_type_share, self.user_style_share):
+            matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1e-9)
+        price = np.where(frame["bought"] > 0, self.item_rel_price[prod], np.nan)
+        sums = np.bincount(cust, np.nan_to_num(price), minlength=n)
+        self.user_rel_price = np.where(
+            self.user_purchases > 0, sums / np.maximum(self.user_purchases, 1), 0.0
+        ).astype(np.float32)
+
+    def history_of(self, user: int) -> dict[str, np.ndarray]:
+        """The products one customer touched before the cut-off, with counts and days."""
+        if not 0 <= user < self.n_users:
+            return {k: v[:0] for k, v in self.hist.items()}
+        lo, hi = self.hist_ptr[user], self.hist_ptr[user + 1]
+        return {k: v[lo:hi] for k, v in self.hist.items()}
+
+    # ------------------------------------------------------------------ co-visitation
+    def _co_visitation(self, history: pd.DataFrame) -> None:
+        """Top neighbours of each product by co-views in a session and co-purchases in a day."""
+        recent = history[history["day"].to_numpy() >= self.cutoff_day - CO_VISIT_DAYS]
+        etype = recent["event_type"].to_numpy()
+        views = recent.loc[etype == VIEW, ["session_id", "product_id"]].drop_duplicates()
+        baskets = recent.loc[etype == PURCHASE, ["customer_id", "day", "product_id"]]
+        baskets = baskets.assign(
+            session_id=baskets["customer_id"].astype(np.int64) * 100_000 + baskets["day"]
+        )[["session_id", "product_id"]].drop_duplicates()
+        co_view = self._pair_matrix(views, 1.0)
+        co_buy = self._pair_matrix(baskets, 1.0)
+        # A shared basket says more than a shared browsing session.
+        combined = (co_view + 3.0 * co_buy).tocsr()
+        self.covis_ptr, self.covis_item, self.covis_weight = self._top_neighbours(combined)
+        self.cobuy_ptr, self.cobuy_item, self.cobuy_weight = self._top_neighbours(co_buy)
+
+    def _pair_matrix(self, groups: pd.DataFrame, weight: float) -> sp.csr_matrix:
+        sizes = groups.groupby("session_id")["product_id"].transform("size").to_numpy()
+        groups = groups[(sizes > 1) & (sizes <= MAX_SESSION_ITEMS)]
+        if groups.empty:
+            return sp.csr_matrix((self.n_items, self.n_items), dtype=np.float32)
+        codes, _ = pd.factorize(groups["session_id"])
+        incidence = sp.csr_matrix(
+            (np.full(len(codes), weight, np.float32), (codes, groups["product_id"].to_numpy())),
+            shape=(codes.max() + 1, self.n_items),
+        )
+        pairs = (incidence.T @ incidence).tocsr()
+        pairs.setdiag(0)
+        pairs.eliminate_zeros()
+        return pairs
+
+    @staticmethod
+    def _top_neighbours(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = matrix.shape[0]
+        ptr, items, weights = [0], [], []
+        for i in range(n):
+            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+            cols, vals = matrix.indices[lo:hi], matrix.data[lo:hi]
+            if len(vals) > CO_VISIT_NEIGHBOURS:
+                keep = np.argpartition(-vals, CO_VISIT_NEIGHBOURS - 1)[:CO_VISIT_NEIGHBOURS]
+                cols, vals = cols[keep], vals[keep]
+            items.append(cols)
+            weights.append(vals)
+            ptr.append(ptr[-1] + len(cols))
+        return (
+            np.asarray(ptr, np.int64),
+            np.concatenate(items).astype(np.int32) if items else np.zeros(0, np.int32),
+            np.concatenate(weights).astype(np.float32) if weights else np.zeros(0, np.float32),
+        )
+
+    def neighbours(self, items: np.ndarray, bought_together: bool = False):
+        """(neighbour, weight, anchor) triples of co-visitation for the given products."""
+        ptr, nb, wt = (
+            (self.cobuy_ptr, self.cobuy_item, self.cobuy_weight)
+            if bought_together
+            else (self.covis_ptr, self.covis_item, self.covis_weight)
+        )
+        out_items, out_weights, out_anchor = [], [], []
+        for anchor in items:
+            if 0 <= anchor < self.n_items:
+                lo, hi = ptr[anchor], ptr[anchor + 1]
+                out_items.append(nb[lo:hi])
+                out_weights.append(wt[lo:hi])
+                out_anchor.append(np.full(hi - lo, anchor, np.int32))
+        if not out_items:
+            empty = np.zeros(0, np.int32)
+            return empty, np.zeros(0, np.float32), empty
+        return np.concatenate(out_items), np.concatenate(out_weights), np.concatenate(out_anchor)
+
+    # ------------------------------------------------------------------ collaborative filtering
+    def _als(self, history: pd.DataFrame, config: AlsConfig) -> None:
+        """Implicit-feedback ALS (Hu, Koren and Volinsky) on weighted views, carts and purchases."""
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        etype = history["event_type"].to_numpy()
+        weights = np.zeros(len(history), np.float32)
+        for code, w in ALS_WEIGHTS.items():
+            weights[etype == code] = w
+        keep = weights > 0
+        matrix = sp.csr_matrix(
+            (
+                weights[keep],
+                (history["customer_id"].to_numpy()[keep], history["product_id"].to_numpy()[keep]),
+            ),
+            shape=(self.n_users, self.n_items),
+        )
+        matrix.sum_duplicates()
+        matrix.data = np.log1p(matrix.data).astype(np.float32)
+        model = AlternatingLeastSquares(
+            factors=config.factors,
+            regularization=config.regularization,
+            iterations=config.iterations,
+            random_state=config.seed,
+            num_threads=0,
+        )
+        # implicit parallelises itself; BLAS threads on top of it only contend.
+        with threadpool_limits(1, "blas"):
+            model.fit(matrix, show_progress=False)
+        self.user_factors = np.asarray(model.user_factors, np.float32)
+        self.item_factors = np.asarray(model.item_factors, np.float32)
+        self.item_factors[~self.available] = 0.0
+        self.user_in_als = np.asarray(matrix.getnnz(axis=1) > 0)

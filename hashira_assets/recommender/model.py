@@ -1,0 +1,195 @@
+"""The serving recommender: the ranker plus the shop's state at its cut-off, with the modes the
+app and CLI use ("for you", `similar`, `cross_sell`) and a human reason for every product."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from hashira_assets.raw.vocabulary import BREATHING_STYLES
+from hashira_assets.recommender.candidates import Candidates, Shopper, generate_candidates
+from hashira_assets.recommender.cutoff_state import CutoffState
+from hashira_assets.recommender.ranker import load_ranker
+
+K = 12
+# The exploration slot draws from the ranker's next-best products that few shoppers have seen.
+EXPLORE_POOL = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Recommendation:
+    """One recommended product: where it ranks, its score and why it is shown."""
+
+    product_id: int
+    rank: int
+    score: float
+    reason: str
+    name: str
+    explored: bool = False
+
+
+def exploration_seed(customer_key: str, day: int) -> int:
+    """A seed fixed per customer and day, so the exploration slot is reproducible."""
+    digest = hashlib.sha256(f"{customer_key}:{day}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+class RecommenderModel:
+    """A trained ranker bound to the state of the shop it recommends from."""
+
+    def __init__(self, state: CutoffState, booster: lgb.Booster, names: pd.Series) -> None:
+        self.state = state
+        self.booster = booster
+        self.names = names  # product name by product id
+        views = state.views_30d[state.available]
+        self.exposure_threshold = float(np.median(views)) if len(views) else 0.0
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "serving_state.pkl", "wb") as handle:
+            pickle.dump({"state": self.state, "names": self.names}, handle, protocol=5)
+
+    @classmethod
+    def load(cls, folder: Path) -> RecommenderModel:
+        """A model saved by `save` plus `ranker.save_ranker` into the same folder."""
+        with open(folder / "serving_state.pkl", "rb") as handle:
+            saved = pickle.load(handle)
+        return cls(saved["state"], load_ranker(folder), saved["names"])
+
+    # ------------------------------------------------------------------ scoring
+    def score(self, shopper: Shopper) -> tuple[Candidates, np.ndarray]:
+        """Candidates of one shopper and the ranker's score of each."""
+        cands = generate_candidates(self.state, shopper)
+        if len(cands.items) == 0:
+            return cands, np.zeros(0)
+        return cands, self.booster.predict(cands.features, num_threads=1)
+
+    def rank(self, shopper: Shopper, k: int = K) -> list[int]:
+        """The top-k product ids for a shopper (no exploration), best first."""
+        cands, scores = self.score(shopper)
+        order = np.lexsort((cands.items, -scores))[:k]
+        return cands.items[order].tolist()
+
+    def recommend(
+        self, shopper: Shopper, k: int = K, explore: bool = True, day: int | None = None
+    ) -> list[Recommendation]:
+        """The top-k products with reasons; with `explore`, the last slot goes to a promising,
+        under-exposed product drawn reproducibly for this shopper and day."""
+        cands, scores = self.score(shopper)
+        order = np.lexsort((cands.items, -scores))
+        chosen = list(order[:k])
+        explored_at = None
+        if explore and len(order) > k - 1:
+            pool = [
+                i for i in order[k - 1 : k - 1 + 4 * EXPLORE_POOL]
+                if self.state.views_30d[cands.items[i]] < self.exposure_threshold
+            ][:EXPLORE_POOL]  # fmt: skip
+            if pool:
+                key = str(shopper.customer_id) if shopper.customer_id is not None else repr(shopper)
+                rng = np.random.default_rng(
+                    exploration_seed(key, self.state.cutoff_day if day is None else day)
+                )
+                chosen = [*chosen[: k - 1], pool[int(rng.integers(len(pool)))]]
+                explored_at = k - 1
+        return [
+            Recommendation(
+                product_id=int(cands.items[i]),
+                rank=rank,
+                score=float(scores[i]),
+                reason=self.explain(cands, i, shopper, explored=rank - 1 == explored_at),
+                name=str(self.names.get(int(cands.items[i]), "")),
+                explored=rank - 1 == explored_at,
+            )
+            for rank, i in enumerate(chosen, start=1)
+        ]
+
+    # ------------------------------------------------------------------ reasons
+    def _name(self, product_id: int) -> str:
+        return str(self.names.get(int(product_id), f"product {product_id}"))
+
+    def explain(self, cands: Candidates, i: int, shopper: Shopper, explored: bool = False) -> str:
+        """A short reason for candidate i, from the strongest source that proposed it."""
+        state, item = self.state, int(cands.items[i])
+        src = {name: scores[i] > 0 for name, scores in cands.source_scores.items()}
+        if explored:
+            reason = "a rising find few slayers have seen yet"
+        elif src["repurchase"]:
+            reason = (
+                "time to restock: you buy this regularly"
+                if state.item_consumable[item]
+                else "you bought this before"
+            )
+        elif src["co_visitation"] and cands.anchor[i] >= 0:
+            anchor = int(cands.anchor[i])
+            together = item in self.state.neighbours(np.asarray([anchor]), bought_together=True)[0]
+            verb = "bought" if together else "viewed"
+            reason = f"often {verb} together with your {self._name(anchor)}"
+        elif src["recent_view"]:
+            reason = "you looked at this recently"
+        elif src["content"] and state.fresh[item]:
+            reason = "new arrival, similar to items you viewed"
+        elif src["segment_popular"] and shopper.style_code >= 0:
+            reason = f"popular with {BREATHING_STYLES[shopper.style_code]} Breathing slayers"
+            reason += " this week"
+        elif src["als"]:
+            reason = "slayers with tastes like yours bought this"
+        elif src["content"]:
+            reason = "similar to items you viewed"
+        else:
+            reason = "a shop bestseller this week"
+        discount = float(state.discount[item])
+        if discount > 0:
+            reason += f" ({round(discount * 100)}% off this week)"
+        return reason
+
+    # ------------------------------------------------------------------ other modes
+    def _check_products(self, product_ids: list[int]) -> None:
+        unknown = [p for p in product_ids if not (0 <= p < self.state.n_items)
+                   or not self.state.exists[p]]  # fmt: skip
+        if unknown:
+            raise KeyError(f"unknown product id(s): {', '.join(map(str, unknown))}")
+
+    def similar(self, product_id: int, k: int = K) -> list[Recommendation]:
+        """Products most like one product by content (attributes and description embedding)."""
+        self._check_products([product_id])
+        state = self.state
+        sims = state.content @ state.content[product_id]
+        sims[~state.available] = -np.inf
+        sims[product_id] = -np.inf
+        top = np.argsort(-sims, kind="stable")[:k]
+        return [
+            Recommendation(
+                product_id=int(p), rank=r, score=float(sims[p]), name=self._name(p),
+                reason=f"similar to {self._name(product_id)}",
+            )
+            for r, p in enumerate(top, start=1) if np.isfinite(sims[p])
+        ]  # fmt: skip
+
+    def cross_sell(self, product_ids: list[int], k: int = K) -> list[Recommendation]:
+        """Products bought together with a product or a cart (co-purchases, then co-views)."""
+        self._check_products(product_ids)
+        state = self.state
+        scores = np.zeros(state.n_items)
+        anchors = np.asarray(product_ids, np.int32)
+        for bought_together, weight in ((True, 1.0), (False, 1e-3)):
+            nb, w, _ = state.neighbours(anchors, bought_together=bought_together)
+            np.add.at(scores, nb, weight * w)
+        scores[anchors] = 0
+        scores[~state.available] = 0
+        top = [p for p in np.argsort(-scores, kind="stable")[:k] if scores[p] > 0]
+        anchor_name = self._name(product_ids[0]) if len(product_ids) == 1 else "your cart"
+        return [
+            Recommendation(
+                product_id=int(p), rank=r, score=float(scores[p]), name=self._name(p),
+                reason=f"bought together with {anchor_name}"
+                if scores[p] >= 1 else f"viewed together with {anchor_name}",
+            )
+            for r, p in enumerate(top, start=1)
+        ]  # fmt: skip

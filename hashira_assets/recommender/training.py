@@ -1,0 +1,369 @@
+"""One training of the recommender: temporal split, ranker, baselines, oracle, MLflow and the
+promotion gate.
+
+Split: the evaluation window is the world's last 7 days (the window the oracle answers for);
+the ranker learns from the `train_weeks` weeks before it, each labelled by its own week's
+purchases with candidates and features from a state cut off at that week's start. The objective
+(LambdaRank or binary) is chosen on the most recent training week, held out, before the final
+fit on all weeks; the evaluation window is never used to choose anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper
+from hashira_assets.recommender.content import content_vectors, embed_descriptions
+from hashira_assets.recommender.cutoff_state import AlsConfig, CutoffState
+from hashira_assets.recommender.data import ShopData, load_oracle_top
+from hashira_assets.recommender.evaluation import (
+    baselines,
+    evaluate_all,
+    exploration_cost,
+    source_recalls,
+)
+from hashira_assets.recommender.metrics import evaluate_rankings
+from hashira_assets.recommender.model import RecommenderModel
+from hashira_assets.recommender.ranker import (
+    OBJECTIVES,
+    RankerParams,
+    TrainingSet,
+    feature_importance,
+    fit_ranker,
+    load_ranker,
+    save_ranker,
+    training_set,
+)
+
+RECOMMENDER_MODEL_NAME = "hashira-recommender"
+GATE_METRIC = "map12"
+BASELINE_NAMES = ("top_popular", "popularity_repurchase", "als")
+
+Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass
+class RecommenderSettings:
+    """What one training run does; every field is logged as an MLflow parameter."""
+
+    train_weeks: int = 4
+    objective: str = "auto"  # lambdarank, binary, or auto (chosen on the held-out week)
+    n_estimators: int = 300
+    learning_rate: float = 0.05
+    num_leaves: int = 63
+    als_factors: int = 48
+    als_iterations: int = 12
+    description_embeddings: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.objective not in ("auto", *OBJECTIVES):
+            raise ValueError(
+                f"objective must be auto, lambdarank or binary, not {self.objective!r}"
+            )
+        if self.train_weeks < 1 or (self.objective == "auto" and self.train_weeks < 2):
+            raise ValueError("train_weeks must be at least 1 (2 when the objective is auto)")
+
+    def ranker_params(self, objective: str) -> RankerParams:
+        return RankerParams(
+            objective=objective,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            seed=self.seed,
+        )
+
+    def als(self) -> AlsConfig:
+        return AlsConfig(factors=self.als_factors, iterations=self.als_iterations, seed=self.seed)
+
+
+@dataclasses.dataclass
+class TrainedRecommender:
+    """A fitted ranker with everything measured about it on the evaluation window."""
+
+    booster: lgb.Booster
+    params: RankerParams
+    eval_state: CutoffState
+    actual: dict[int, set[int]]
+    results: dict[str, dict[str, float]]
+    recalls: dict[str, float]
+    exploration: dict[str, float]
+    objective_choice: dict[str, float]
+    train_rows: int
+    train_seconds: float
+    timings: dict[str, float]
+    content: np.ndarray
+
+    @property
+    def model_map(self) -> float:
+        return self.results["model"]["map"]
+
+    def summary(self) -> dict[str, float]:
+        """The acceptance ratios: against the best baseline, the oracle and top popular."""
+        best = max(self.results[b]["map"] for b in BASELINE_NAMES)
+        oracle = self.results.get("oracle", {}).get("map")
+        top_cold = self.results["top_popular"]["cold_map"]
+        return {
+            "best_baseline_map": best,
+            "ratio_to_best_baseline": self.model_map / best if best else float("nan"),
+            "share_of_oracle": self.model_map / oracle if oracle else float("nan"),
+            "cold_ratio_to_top_popular": (
+                self.results["model"]["cold_map"] / top_cold if top_cold else float("nan")
+            ),
+        }
+
+
+def _say(progress: Progress | None, message: str) -> None:
+    if progress:
+        progress(message)
+
+
+def rank_customers(model: RecommenderModel, customers: list[int]) -> dict[int, list[int]]:
+    return {c: model.rank(Shopper.known(model.state, c)) for c in customers}
+
+
+def _validation_map(booster: lgb.Booster, state: CutoffState, bought, names) -> float:
+    model = RecommenderModel(state, booster, names)
+    customers = [c for c in sorted(bought) if c < state.n_users and state.user_known[c]]
+    lists = rank_customers(model, customers)
+    return evaluate_rankings(bought, lists, int(state.available.sum()))["map"]
+
+
+def train_recommender(
+    data: ShopData,
+    raw_dir: Path,
+    settings: RecommenderSettings,
+    progress: Progress | None = None,
+) -> TrainedRecommender:
+    """Fit the ranker on the weeks before the evaluation window and score it, the baselines
+    and the oracle on that window."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    embeddings = embed_descriptions(data.products) if settings.description_embeddings else None
+    content = content_vectors(data.products, embeddings)
+    timings["content_seconds"] = time.perf_counter() - started
+    names = data.products["name"]
+    eval_start = data.eval_start_day
+    parts: list[TrainingSet] = []
+    holdout: tuple[CutoffState, dict[int, set[int]]] | None = None
+    tick = time.perf_counter()
+    for week in range(1, settings.train_weeks + 1):
+        cutoff = eval_start - 7 * week
+        bought = data.purchases_between(cutoff, cutoff + 6)
+        state = CutoffState(data, cutoff, 7, content, settings.als())
+        parts.append(training_set(state, bought))
+        customers, rows = len(parts[-1].groups), len(parts[-1].labels)
+        _say(progress, f"training week {week}/{settings.train_weeks}: {customers} customers, "
+                       f"{rows} candidates")  # fmt: skip
+        if week == 1 and settings.objective == "auto":
+            holdout = (state, bought)
+    timings["candidates_seconds"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    objective_choice: dict[str, float] = {}
+    objective = settings.objective
+    n_estimators = settings.n_estimators
+    if objective == "auto":
+        assert holdout is not None
+        earlier = TrainingSet.concat(parts[1:])
+        rounds = {}
+        for candidate in OBJECTIVES:
+            booster = fit_ranker(earlier, settings.ranker_params(candidate), valid=parts[0])
+            rounds[candidate] = booster.best_iteration or settings.n_estimators
+            objective_choice[f"holdout_map_{candidate}"] = _validation_map(
+                booster, holdout[0], holdout[1], names
+            )
+            objective_choice[f"holdout_rounds_{candidate}"] = float(rounds[candidate])
+        objective = max(OBJECTIVES, key=lambda o: objective_choice[f"holdout_map_{o}"])
+        # The final fit sees a quarter more data than the held-out fit; give it as many rounds
+        # as early stopping found, no more (fewer trees also keep request-time scoring fast).
+        n_estimators = rounds[objective]
+        _say(progress, f"objective {objective} chosen on the held-out week: {objective_choice}")
+    holdout = None
+    train = TrainingSet.concat(parts)
+    params = dataclasses.replace(settings.ranker_params(objective), n_estimators=n_estimators)
+    booster = fit_ranker(train, params)
+    train_seconds = time.perf_counter() - tick
+    timings["fit_seconds"] = train_seconds
+
+    tick = time.perf_counter()
+    eval_state = CutoffState(data, eval_start, 7, content, settings.als())
+    actual = data.purchases_between(eval_start, data.end_day)
+    customers = [c for c in sorted(actual) if c < eval_state.n_users and eval_state.user_known[c]]
+    model = RecommenderModel(eval_state, booster, names)
+    ranked = rank_customers(model, customers)
+    explored = {
+        c: [r.product_id for r in model.recommend(Shopper.known(eval_state, c), explore=True)]
+        for c in customers
+    }
+    rankings: dict[str, Any] = {**baselines(eval_state), "model": ranked}
+    oracle = load_oracle_top(raw_dir)
+    if oracle:
+        rankings["oracle"] = oracle
+    results = evaluate_all(eval_state, actual, rankings)
+    recalls = source_recalls(eval_state, actual, customers)
+    exploration = exploration_cost(ranked, explored, actual, int(eval_state.available.sum()))
+    timings["evaluation_seconds"] = time.perf_counter() - tick
+    _say(progress, f"MAP@12 {results['model']['map']:.4f} on {len(customers)} customers")
+    return TrainedRecommender(
+        booster=booster,
+        params=params,
+        eval_state=eval_state,
+        actual=actual,
+        results=results,
+        recalls=recalls,
+        exploration=exploration,
+        objective_choice=objective_choice,
+        train_rows=len(train.labels),
+        train_seconds=train_seconds,
+        timings=timings,
+        content=content,
+    )
+
+
+def score_saved_ranker(folder: Path, trained: TrainedRecommender, names) -> float | None:
+    """MAP@12 of a saved ranker on the same evaluation window, or None when it was built for
+    another feature list (it cannot be scored on these candidates)."""
+    try:
+        booster = load_ranker(folder)
+    except ValueError:
+        return None
+    return evaluate_booster(booster, trained, names)
+
+
+def evaluate_booster(booster: lgb.Booster, trained: TrainedRecommender, names) -> float:
+    """MAP@12 of any ranker over the candidates of a training's evaluation window."""
+    model = RecommenderModel(trained.eval_state, booster, names)
+    customers = [c for c in sorted(trained.actual) if trained.eval_state.user_known[c]]
+    lists = rank_customers(model, customers)
+    n_products = int(trained.eval_state.available.sum())
+    return evaluate_rankings(trained.actual, lists, n_products, customers=customers)["map"]
+
+
+def flat_metrics(trained: TrainedRecommender) -> dict[str, float]:
+    """Every figure of a training as flat MLflow metric names."""
+    out: dict[str, float] = {}
+    for name, metrics in trained.results.items():
+        for key, value in metrics.items():
+            out[f"{name}_{key}"] = float(value)
+    out.update({k: float(v) for k, v in trained.recalls.items()})
+    out.update({k: float(v) for k, v in trained.exploration.items()})
+    out.update({k: float(v) for k, v in trained.objective_choice.items()})
+    out.update({k: float(v) for k, v in trained.summary().items() if np.isfinite(v)})
+    out.update({k: float(v) for k, v in trained.timings.items()})
+    out["train_rows"] = float(trained.train_rows)
+    return out
+
+
+def importance_plot(booster: lgb.Booster, path: Path, top: int = 25) -> None:
+    """A bar chart of the ranker's features by total gain."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    gains = list(feature_importance(booster).items())[:top][::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(gains) + 1))
+    ax.barh([g[0] for g in gains], [g[1] for g in gains], color="#2a6f97")
+    ax.set_xlabel("total gain")
+    ax.set_title("Recommender ranker: feature importance")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def save_model_folder(trained: TrainedRecommender, serving: RecommenderModel, folder: Path):
+    """The registered artifact: the ranker (text + MLflow LightGBM flavour with a signature)
+    and the serving state that request-time scoring needs."""
+    import mlflow.lightgbm
+    from mlflow.models import infer_signature
+
+    save_ranker(trained.booster, trained.params, folder)
+    serving.save(folder)
+    sample = trained.eval_state
+    rows = []
+    for customer in sorted(trained.actual)[:5]:
+        if sample.user_known[customer]:
+            rows.append(serving.score(Shopper.known(serving.state, customer))[0].features[:20])
+    import pandas as pd
+
+    example = pd.DataFrame(np.vstack(rows) if rows else np.zeros((1, len(FEATURE_NAMES))),
+                           columns=FEATURE_NAMES)  # fmt: skip
+    signature = infer_signature(example, trained.booster.predict(example.to_numpy()))
+    mlflow.lightgbm.save_model(
+        trained.booster,
+        str(folder / "mlflow_model"),
+        signature=signature,
+        input_example=example.head(3),
+        pip_requirements=[f"lightgbm=={lgb.__version__}"],
+    )
+
+
+def serving_model(
+    data: ShopData, trained: TrainedRecommender, settings: RecommenderSettings
+) -> RecommenderModel:
+    """The ranker bound to the shop's state after the last day: what customers are served."""
+    state = CutoffState(data, data.end_day + 1, 7, trained.content, settings.als())
+    return RecommenderModel(state, trained.booster, data.products["name"])
+
+
+@dataclasses.dataclass
+class RegistrationReport:
+    run_id: str
+    version: str
+    decision: Any
+    metrics: dict[str, float]
+
+
+def log_and_register(
+    trained: TrainedRecommender,
+    serving: RecommenderModel,
+    settings: RecommenderSettings,
+    mlflow_tracking,
+    names,
+) -> RegistrationReport:
+    """One MLflow run with parameters, metrics, the importance plot and the model; a new
+    `hashira-recommender` version that becomes champion only if it beats the current one."""
+    params = {**dataclasses.asdict(settings), "chosen_objective": trained.params.objective,
+              "eval_start_day": trained.eval_state.cutoff_day}  # fmt: skip
+    run_id = mlflow_tracking.start_run("recommender", run_name="train", params=params)
+    metrics = flat_metrics(trained)
+    try:
+        mlflow_tracking.log_metrics(run_id, metrics)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "model"
+            save_model_folder(trained, serving, folder)
+            plots = Path(tmp) / "plots"
+            plots.mkdir()
+            importance_plot(trained.booster, plots / "feature_importance.png")
+            (plots / "metrics.json").write_text(json.dumps(trained.results, indent=2))
+            mlflow_tracking.log_artifacts(run_id, folder, "model")
+            mlflow_tracking.log_artifacts(run_id, plots, "evaluation")
+        version = mlflow_tracking.register_version(RECOMMENDER_MODEL_NAME, run_id, "model")
+
+        def evaluate_champion(champion: str) -> float | None:
+            with tempfile.TemporaryDirectory() as tmp:
+                local = mlflow_tracking.download_version(RECOMMENDER_MODEL_NAME, champion, tmp)
+                return score_saved_ranker(local, trained, names)
+
+        decision = mlflow_tracking.promote_if_better(
+            RECOMMENDER_MODEL_NAME,
+            version,
+            metric=GATE_METRIC,
+            candidate_score=trained.model_map,
+            evaluate_champion=evaluate_champion,
+        )
+    except BaseException:
+        mlflow_tracking.end_run(run_id, status="FAILED")
+        raise
+    mlflow_tracking.end_run(run_id)
+    return RegistrationReport(run_id=run_id, version=version, decision=decision, metrics=metrics)

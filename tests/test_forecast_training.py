@@ -1,0 +1,246 @@
+"""The forecaster on the tiny lakehouse: backtests, the MLflow promotion gate both ways, the
+Dagster assets in-process, and the `hashira forecast` command."""
+
+import dataclasses
+import json
+
+import dagster as dg
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+from typer.testing import CliRunner
+
+from hashira_assets.cli import app
+from hashira_assets.forecast.assets import (
+    forecaster_model,
+    forecaster_promotion_gate,
+    forecasts_are_coherent,
+    sales_forecasts,
+)
+from hashira_assets.forecast.series import LEVELS, load_sales_series
+from hashira_assets.forecast.training import (
+    FORECASTER_MODEL_NAME,
+    ForecastSettings,
+    coherence_report,
+    gate_status,
+    train_and_register,
+)
+from resources.mlflow_tracking import MlflowTrackingResource
+
+pytestmark = pytest.mark.integration
+
+SMALL = ForecastSettings(
+    horizon=14, folds=2, n_estimators=60, max_rows=100_000, n_origins=10, n_jobs=1
+)
+NAIVE_ONLY = dataclasses.replace(SMALL, candidates={level: ("seasonal_naive",) for level in LEVELS})
+TRAINING_CONFIG = {
+    "horizon_days": 14,
+    "backtest_folds": 2,
+    "n_estimators": 60,
+    "max_train_rows": 100_000,
+    "n_origins": 10,
+    "n_jobs": 1,
+}
+FORECAST_DAYS = 21
+runner = CliRunner()
+
+
+def temporary_tracking(folder) -> MlflowTrackingResource:
+    return MlflowTrackingResource(
+        tracking_uri=f"sqlite:///{folder}/mlflow.db", artifact_root=(folder / "art").as_uri()
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_series(lakehouse):
+    return load_sales_series(lakehouse.lake)
+
+
+def test_gate_promotes_a_better_model_and_keeps_a_worse_one_out(tiny_series, tmp_path):
+    tracking = temporary_tracking(tmp_path)
+    first = train_and_register(tiny_series, tracking, NAIVE_ONLY)
+    assert first.decision.promoted and first.decision.champion_version is None
+    # The naive-only specification scores exactly the naive: relative MASE 1 on every level.
+    assert first.backtest.holdout_score == pytest.approx(1.0)
+
+    better = train_and_register(tiny_series, tracking, SMALL)
+    assert better.decision.promoted, better.decision.reason
+    assert better.decision.candidate_score < better.decision.champion_score
+    assert tracking.champion_version(FORECASTER_MODEL_NAME) == better.version
+
+    worse = train_and_register(tiny_series, tracking, NAIVE_ONLY)
+    assert not worse.decision.promoted
+    assert tracking.champion_version(FORECASTER_MODEL_NAME) == better.version
+    # Same evaluation data: the champion, refitted on the same days, scores what its own
+    # backtest's last fold scored.
+    assert worse.decision.champion_score == pytest.approx(better.backtest.holdout_score)
+    status = gate_status(tracking)
+    assert status["passed"] is False
+    assert status["margin"] == pytest.approx(better.backtest.holdout_score - 1.0)
+    assert status["margin"] < 0
+
+    run = tracking.client().get_run(better.run_id)
+    assert run.data.params["chosen_product"] in {"seasonal_naive", "lightgbm"}
+    assert "product/lightgbm/mase" in run.data.metrics
+    assert "total/holdout/coverage_80" in run.data.metrics
+    plots = [a.path for a in tracking.client().list_artifacts(better.run_id, "plots")]
+    assert plots == ["plots/forecast.png"]
+
+
+@pytest.fixture(scope="module")
+def materialized(lakehouse, tmp_path_factory):
+    """The forecast assets materialized twice: with the small settings (promoted), then with a
+    deliberately worse naive-only specification (stopped by the gate)."""
+    home = tmp_path_factory.mktemp("forecast-home")
+    tracking = temporary_tracking(home)
+    assets = [forecaster_model, sales_forecasts, forecaster_promotion_gate, forecasts_are_coherent]
+    resources = {"lake": lakehouse.lake, "mlflow_tracking": tracking}
+
+    def run(training: dict) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            assets,
+            resources=resources,
+            run_config={
+                "ops": {
+                    "forecaster_model": {"config": training},
+                    "sales_forecasts": {"config": {"horizon_days": FORECAST_DAYS}},
+                }
+            },
+            raise_on_error=False,
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HASHIRA_HOME", str(home))
+        good = run(TRAINING_CONFIG)
+        path = home / "forecast" / "sales_forecasts.parquet"
+        written = path.stat().st_mtime_ns if path.exists() else None
+        naive = ["seasonal_naive"]
+        worse = run(
+            {
+                **TRAINING_CONFIG,
+                "product_candidates": naive,
+                "category_candidates": naive,
+                "total_candidates": naive,
+            }
+        )
+    return {"home": home, "good": good, "worse": worse, "written": written, "path": path}
+
+
+def _checks(result) -> dict[str, bool]:
+    return {
+        e.asset_check_key.name: e.passed
+        for e in (
+            ev.event_specific_data
+            for ev in result.all_events
+            if ev.event_type_value == "ASSET_CHECK_EVALUATION"
+        )
+    }
+
+
+def test_forecast_assets_materialize_and_pass_their_checks(materialized):
+    good = materialized["good"]
+    assert good.success
+    assert _checks(good) == {"forecaster_promotion_gate": True, "forecasts_are_coherent": True}
+    metadata = good.asset_materializations_for_node("forecaster_model")[0].metadata
+    assert metadata["model_version"].value == "1"
+    assert metadata["promoted"].value is True
+    assert {"mlflow_run_id", "chosen_product", "backtest", "holdout_relative_mase"} <= set(metadata)
+    published = good.asset_materializations_for_node("sales_forecasts")[0].metadata
+    assert published["product_series"].value == 200
+    assert published["dagster/row_count"].value > 200 * FORECAST_DAYS
+
+
+def test_a_worse_candidate_is_stopped_by_the_blocking_gate(materialized):
+    worse = materialized["worse"]
+    assert _checks(worse)["forecaster_promotion_gate"] is False
+    assert not worse.asset_materializations_for_node("sales_forecasts")
+    assert materialized["path"].stat().st_mtime_ns == materialized["written"]
+
+
+def test_published_forecasts_are_complete_coherent_and_non_negative(materialized, lakehouse):
+    frame = pd.read_parquet(materialized["path"])
+    assert coherence_report(materialized["path"])["passed"]
+    counts = frame.groupby("level")["series_id"].nunique()
+    products = ds.dataset(lakehouse.world.path / "products").to_table().to_pandas()
+    assert counts["product"] == len(products)
+    assert counts["category"] == products["product_type"].nunique()
+    assert counts["total"] == 1
+    assert (frame.groupby("level")["horizon"].max() == FORECAST_DAYS).all()
+    value_columns = [c for c in frame.columns if c.startswith(("units", "revenue"))]
+    assert (frame[value_columns] >= 0).all().all()
+    assert frame["date"].min() > frame["cutoff"].max()
+
+
+def test_a_product_with_under_14_days_of_history_gets_a_sensible_forecast(materialized, lakehouse):
+    frame = pd.read_parquet(materialized["path"])
+    products = ds.dataset(lakehouse.world.path / "products").to_table().to_pandas()
+    cutoff = pd.Timestamp(frame["cutoff"].max())
+    recent = products[pd.to_datetime(products["launch_date"]) > cutoff - pd.Timedelta(days=14)]
+    assert len(recent), "the tiny world has products launched in its last 14 days"
+    rows = frame[frame["level"] == "product"]
+    per_product = rows.groupby("product_id")["units"].mean()
+    for product_id in recent["product_id"]:
+        forecast = per_product[product_id]
+        assert forecast > 0
+        assert forecast < per_product.max()
+
+
+def test_cli_prints_a_product_a_category_and_the_total(materialized):
+    env = {"HASHIRA_HOME": str(materialized["home"])}
+    frame = pd.read_parquet(materialized["path"])
+    product = int(frame.loc[frame["level"] == "product", "product_id"].iloc[0])
+    category = frame.loc[frame["level"] == "category", "series_id"].iloc[0]
+    result = runner.invoke(app, ["forecast", "--product", str(product)], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"product {product}" in result.output
+    assert len([line for line in result.output.splitlines() if line[:4] == "2026"]) == 21
+    result = runner.invoke(app, ["forecast", "--category", category.upper()], env=env)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["forecast", "--total", "--days", "7"], env=env)
+    assert result.exit_code == 0, result.output
+    assert len([line for line in result.output.splitlines() if line[:4] == "2026"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--product", "99999"], "no product with id 99999"),
+        (["--category", "Spoon"], "unknown category 'Spoon'; choose one of"),
+        (["--total", "--days", "91"], "days must be 1 to 90"),
+        (["--total", "--days", "30"], "the forecasts cover 21 days"),
+        (["--total", "--product", "1"], "exactly one of"),
+    ],
+)
+def test_cli_refuses_bad_input_with_a_message(materialized, args, message):
+    env = {"HASHIRA_HOME": str(materialized["home"])}
+    result = runner.invoke(app, ["forecast", *args], env=env)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_without_forecasts_says_what_to_materialize(tmp_path):
+    result = runner.invoke(app, ["forecast", "--total"], env={"HASHIRA_HOME": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "materialize the sales_forecasts asset" in result.output
+
+
+def test_bench_writes_metrics_timings_and_the_airline_check(lakehouse, tmp_path):
+    out = tmp_path / "forecaster_tiny.json"
+    args = ["bench", "forecaster", "--preset", "tiny", "--home", str(lakehouse.home)]
+    small = ["--folds", "2", "--horizon", "14", "--n-estimators", "60", "--n-jobs", "1"]
+    result = runner.invoke(app, [*args, *small, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert set(report["backtest"]["models"]) == set(LEVELS)
+    assert {"mase", "smape", "bias", "coverage_80", "coverage_95", "fit_seconds"} <= set(
+        report["backtest"]["models"]["total"]["seasonal_naive"]
+    )
+    assert report["final"]["fit_and_predict_s"] > 0 and report["peak_rss_mib"] > 0
+    assert report["airline"]["holdout_mase"] < report["airline"]["naive_holdout_mase"]
+
+
+def test_bench_refuses_a_home_of_another_preset(lakehouse, tmp_path):
+    args = ["bench", "forecaster", "--preset", "medium", "--home", str(lakehouse.home)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "holds the 'tiny' world" in result.output

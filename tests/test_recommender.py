@@ -1,0 +1,235 @@
+"""The recommender on the tiny lakehouse: no leakage, candidates, modes, the gate both ways,
+the assets and the command."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import dagster as dg
+import lightgbm as lgb
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from hashira_assets.cli import app
+from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper, generate_candidates
+from hashira_assets.recommender.content import content_vectors
+from hashira_assets.recommender.cutoff_state import CutoffState
+from hashira_assets.recommender.data import PURCHASE, load_shop_data
+from hashira_assets.recommender.model import RecommenderModel
+from hashira_assets.recommender.ranker import RankerParams, TrainingSet, fit_ranker
+from hashira_assets.recommender.serving import parse_profile
+from hashira_assets.recommender.training import (
+    RECOMMENDER_MODEL_NAME,
+    RecommenderSettings,
+    evaluate_booster,
+    log_and_register,
+    serving_model,
+    train_recommender,
+)
+from resources.mlflow_tracking import MlflowTrackingResource
+
+pytestmark = pytest.mark.integration
+
+FAST = RecommenderSettings(train_weeks=2, n_estimators=60, description_embeddings=False)
+
+
+@pytest.fixture(scope="module")
+def shop(lakehouse):
+    return load_shop_data(lakehouse.lake, lakehouse.world.path)
+
+
+@pytest.fixture(scope="module")
+def trained(shop, lakehouse):
+    return train_recommender(shop, lakehouse.world.path, FAST)
+
+
+def test_a_cutoff_state_never_sees_its_label_window(shop):
+    cutoff = shop.eval_start_day
+    content = content_vectors(shop.products, None)
+    full = CutoffState(shop, cutoff, 7, content)
+    before = dataclasses.replace(shop, events=shop.events[shop.events["day"] < cutoff])
+    truncated = CutoffState(before, cutoff, 7, content)
+    customers = sorted(shop.purchases_between(cutoff, shop.end_day))[:25]
+    for customer in customers:
+        a = generate_candidates(full, Shopper.known(full, customer))
+        b = generate_candidates(truncated, Shopper.known(truncated, customer))
+        np.testing.assert_array_equal(a.items, b.items)
+        np.testing.assert_allclose(a.features, b.features, rtol=1e-5, atol=1e-6)
+
+
+def test_every_candidate_row_has_every_feature(shop):
+    state = CutoffState(shop, shop.eval_start_day, 7, content_vectors(shop.products, None))
+    customer = int(shop.events["customer_id"].iloc[0])
+    cands = generate_candidates(state, Shopper.known(state, customer))
+    assert cands.features.shape == (len(cands.items), len(FEATURE_NAMES))
+    assert len(set(cands.items.tolist())) == len(cands.items)
+    assert np.isfinite(cands.features).all()
+    assert state.available[cands.items].all()
+
+
+def test_ranker_beats_popularity_and_reports_every_ranking(trained):
+    results = trained.results
+    assert set(results) == {"top_popular", "popularity_repurchase", "als", "model", "oracle"}
+    assert results["model"]["map"] > results["top_popular"]["map"]
+    # The oracle ranks by the true probabilities: nothing should beat it by much.
+    assert results["oracle"]["map"] >= results["model"]["map"] * 0.9
+    assert 0 < trained.recalls["recall_all_sources"] <= 1
+    assert trained.objective_choice.keys() == {
+        "holdout_map_lambdarank", "holdout_map_binary",
+        "holdout_rounds_lambdarank", "holdout_rounds_binary",
+    }  # fmt: skip
+    assert (
+        trained.params.n_estimators
+        == trained.objective_choice[f"holdout_rounds_{trained.params.objective}"]
+    )
+
+
+def test_recommendations_have_reasons_and_a_reproducible_exploration_slot(trained, shop):
+    model = RecommenderModel(trained.eval_state, trained.booster, shop.products["name"])
+    customer = sorted(trained.actual)[0]
+    first = model.recommend(Shopper.known(model.state, customer), day=100)
+    again = model.recommend(Shopper.known(model.state, customer), day=100)
+    assert [r.product_id for r in first] == [r.product_id for r in again]
+    assert [r.rank for r in first] == list(range(1, 13))
+    assert len({r.product_id for r in first}) == 12
+    assert all(r.reason for r in first)
+    assert [r.explored for r in first][:11] == [False] * 11
+
+
+def test_a_repeat_buyer_is_told_to_restock(trained, shop):
+    model = RecommenderModel(trained.eval_state, trained.booster, shop.products["name"])
+    state = model.state
+    buys = shop.events[
+        (shop.events["event_type"] == PURCHASE) & (shop.events["day"] < state.cutoff_day)
+    ]
+    consumable = buys[state.item_consumable[buys["product_id"].to_numpy()]]
+    customer = int(consumable["customer_id"].value_counts().index[0])
+    recs = model.recommend(Shopper.known(state, customer), explore=False)
+    bought = set(consumable.loc[consumable["customer_id"] == customer, "product_id"])
+    restock = [r for r in recs if r.product_id in bought]
+    assert restock and all("restock" in r.reason for r in restock)
+
+
+def test_new_customer_profile_and_product_modes(trained, shop):
+    model = RecommenderModel(trained.eval_state, trained.booster, shop.products["name"])
+    median = float(np.median(shop.products["price"]))
+    profile = parse_profile("style=Water,level=12,budget=150", median)
+    viewed = tuple(int(p) for p in shop.products.index[:2])
+    recs = model.recommend(Shopper(viewed=viewed, **profile))
+    assert len(recs) == 12
+    product = int(shop.products.index[0])
+    similar = model.similar(product, 5)
+    assert product not in [r.product_id for r in similar] and len(similar) == 5
+    assert all(r.reason.startswith("similar to") for r in similar)
+    cross = model.cross_sell([product], 5)
+    assert product not in [r.product_id for r in cross]
+    with pytest.raises(KeyError, match="unknown product"):
+        model.similar(10**7)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("style=Fire", "style must be one of"),
+        ("style=Water,level=500", "level must be between"),
+        ("style=Water,budget=-3", "budget must be positive"),
+        ("style=Water,colour=red", "unknown profile keys"),
+        ("Water", "is not key=value"),
+    ],
+)
+def test_bad_profiles_are_refused_with_a_reason(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_profile(text, 100.0)
+
+
+def test_promotion_gate_promotes_the_better_model_only(trained, shop, tmp_path):
+    tracking = MlflowTrackingResource(
+        tracking_uri=f"sqlite:///{tmp_path}/mlflow.db", artifact_root=(tmp_path / "art").as_uri()
+    )
+    names = shop.products["name"]
+    # A deliberately worse ranker: a few trees fitted to shuffled labels.
+    state = trained.eval_state
+    rows = [generate_candidates(state, Shopper.known(state, c)) for c in sorted(trained.actual)]
+    features = np.vstack([r.features for r in rows])
+    labels = np.random.default_rng(0).permutation(
+        np.concatenate([np.isin(r.items, list(trained.actual[c]))
+                        for r, c in zip(rows, sorted(trained.actual), strict=False)]).astype(float)
+    )  # fmt: skip
+    bad = fit_ranker(
+        TrainingSet(features, labels, np.asarray([len(r.items) for r in rows])),
+        RankerParams(objective="binary", n_estimators=3),
+    )
+    assert isinstance(bad, lgb.Booster)
+    bad_map = evaluate_booster(bad, trained, names)
+    assert bad_map < trained.model_map
+    worse = dataclasses.replace(
+        trained,
+        booster=bad,
+        results={**trained.results, "model": {**trained.results["model"], "map": bad_map}},
+    )
+    serving = RecommenderModel(state, bad, names)
+
+    first = log_and_register(worse, serving, FAST, tracking, names)
+    assert first.decision.promoted and first.decision.reason == "no champion yet"
+    better = log_and_register(trained, serving, FAST, tracking, names)
+    assert better.decision.promoted
+    assert better.decision.champion_score == pytest.approx(bad_map)
+    again = log_and_register(worse, serving, FAST, tracking, names)
+    assert not again.decision.promoted
+    assert "short by" in again.decision.reason
+    assert tracking.champion_version(RECOMMENDER_MODEL_NAME) == better.version
+    # Retraining on the same data with the same settings ties: kept, and the gate passes.
+    same = log_and_register(trained, serving, FAST, tracking, names)
+    assert not same.decision.promoted and same.decision.tied and same.decision.gate_passed
+    assert "ties champion" in same.decision.reason
+    assert tracking.champion_version(RECOMMENDER_MODEL_NAME) == better.version
+
+
+def test_assets_materialize_recommendations_for_every_customer(lakehouse, tmp_path, monkeypatch):
+    from hashira_assets.definitions import build_definitions
+    from hashira_assets.recommender.recommendations import recommendations_path
+
+    monkeypatch.setenv("HASHIRA_HOME", str(tmp_path))
+    defs = build_definitions("local", preset="tiny")
+    tracking = MlflowTrackingResource()
+    result = dg.materialize(
+        [defs.get_assets_def("recommender_model"), defs.get_assets_def("user_recommendations")],
+        resources={**defs.resources, "world": lakehouse.world, "lake": lakehouse.lake,
+                   "mlflow_tracking": tracking},
+        run_config={"ops": {"recommender_model": {"config": {
+            "train_weeks": 2, "n_estimators": 60, "description_embeddings": False}}}},
+    )  # fmt: skip
+    assert result.success
+    gate = result.get_asset_check_evaluations()[0]
+    assert gate.passed and gate.check_name == "beats_champion"
+    table = pq.read_table(recommendations_path()).to_pandas()
+    customers = load_shop_data(lakehouse.lake, lakehouse.world.path).customers
+    assert set(table["customer_id"]) == set(customers.index)
+    assert (table.groupby("customer_id")["product_id"].nunique() == 12).all()
+    assert table["reason"].str.len().min() > 0
+    assert table.groupby("customer_id")["explored"].sum().max() <= 1
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["recommend", "--user", str(int(customers.index[0])), "--k", "3"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.count("\n") == 3
+    out = runner.invoke(app, ["recommend", "--profile", "style=Mist,level=40", "--k", "2"])
+    assert out.exit_code == 0 and out.stdout.startswith(" 1.")
+    out = runner.invoke(app, ["recommend", "--user", "99999999"])
+    assert out.exit_code == 2 and "unknown customer" in out.output
+
+
+def test_recommend_without_a_champion_says_what_to_do(hashira_home):
+    out = CliRunner().invoke(app, ["recommend", "--user", "1"])
+    assert out.exit_code == 1
+    assert "materialize `recommender_model`" in out.output
+
+
+def test_serving_model_knows_the_last_day(trained, shop):
+    model = serving_model(shop, trained, FAST)
+    assert model.state.cutoff_day == shop.end_day + 1
+    last_day_buyers = shop.purchases_between(shop.end_day, shop.end_day)
+    customer = next(iter(last_day_buyers))
+    assert model.state.history_of(customer)["last_day"].max() == shop.end_day
