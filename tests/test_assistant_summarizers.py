@@ -81,3 +81,51 @@ def test_local_llm_summarizer_one_batch(local_llm, split):
         [split[1][0]["transcript"], split[1][1]["transcript"]]
     )
     assert len(out) == 2 and all(o.summary for o in out)
+
+
+def _tiny_t5_folder(folder):
+    """A one-layer T5 with a word-level tokenizer, built and saved locally: a real transformers
+    seq2seq model folder, like a fine-tuned Flan-T5, with no hub access."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    words = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    words.train_from_iterator(
+        ["summarize: Customer: my katana broke. Agent: we will replace it. Issue: none"],
+        trainers.WordLevelTrainer(special_tokens=["<pad>", "</s>", "<unk>"]),
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=words, pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
+    )
+    tokenizer.save_pretrained(folder)
+    config = T5Config(
+        vocab_size=tokenizer.vocab_size, d_model=16, d_ff=32, num_layers=1, num_heads=2, d_kv=8,
+        decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
+    )  # fmt: skip
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    return tokenizer
+
+
+def test_seq2seq_backend_runs_a_local_model_folder_batched(tmp_path):
+    import torch
+
+    from hashira_assets.assistant.summarizers import Seq2SeqSummarizer, _fields_from_text
+
+    tokenizer = _tiny_t5_folder(tmp_path)
+    summarizer = Seq2SeqSummarizer(tmp_path, max_new_tokens=6, batch_size=2)
+    transcripts = [
+        "Customer: my katana broke.\nAgent: we will replace it.",
+        "Customer: where is my order?\nAgent: it ships tomorrow.",
+        "Customer: my katana broke again.\nAgent: we will replace it.",
+    ]
+    results = summarizer.summarize_batch(transcripts)
+    assert len(results) == 3
+    # Each summary is the model's own greedy decode of its transcript (batching changes nothing).
+    for transcript, result in zip(transcripts, results, strict=True):
+        inputs = tokenizer([f"summarize: {transcript}"], return_tensors="pt")
+        with torch.inference_mode():
+            out = summarizer.model.generate(**inputs, max_new_tokens=6, do_sample=False)
+        expected = tokenizer.decode(out[0], skip_special_tokens=True).strip()
+        assert result == _fields_from_text(expected, transcript)
+    assert summarizer.name == f"seq2seq:{tmp_path.name}"
