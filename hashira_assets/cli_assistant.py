@@ -111,6 +111,7 @@ def bench_assistant(
 
     from hashira_assets.assistant.chat import ChatEngine
     from hashira_assets.assistant.evaluation import (
+        described_questions,
         evaluate_chat,
         evaluate_retrieval,
         evaluate_summaries,
@@ -146,6 +147,7 @@ def bench_assistant(
         products = documents.to_pylist()
         _err(f"index built in {index_s:.1f}s; retrieval")
         retrieval = evaluate_retrieval(search, retrieval_questions(products, n_retrieval, seed))
+        described = evaluate_retrieval(search, described_questions(products, n_retrieval, seed))
         _err("loading the LLM")
         start = time.perf_counter()
         provider = LLMResource(provider="local", num_threads=llm_threads).get_provider()
@@ -163,6 +165,7 @@ def bench_assistant(
         "products": len(products),
         "index_build_s": index_s,
         "retrieval": retrieval,
+        "retrieval_described": described,
         "chat": chat,
         "summaries": summaries,
         "total_s": time.perf_counter() - started,
@@ -175,6 +178,13 @@ def bench_assistant(
         + " / ".join(f"{r[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
         + "; MRR: "
         + " / ".join(f"{r[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
+    )
+    d = described
+    typer.echo(
+        "described (no name) recall@5 vector/fts/hybrid: "
+        + " / ".join(f"{d[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
+        + "; MRR: "
+        + " / ".join(f"{d[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
     )
     typer.echo(
         f"chat: only-correct-facts {chat['only_catalog_correct_facts_share']:.3f}, "

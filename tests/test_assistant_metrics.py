@@ -52,3 +52,24 @@ def test_rrf_exact():
     assert [d for d, _ in fused] == [1, 3, 2]
     # equal scores keep first-seen order
     assert [d for d, _ in rrf_fuse([[7], [8]])] == [7, 8]
+
+
+def test_described_questions_never_name_the_product_and_single_it_out():
+    from hashira_assets.assistant.evaluation import described_questions
+
+    def product(pid, name, rarity="rare", weight=1.2):
+        return {"product_id": pid, "name": name, "rarity": rarity, "product_type": "Katana",
+                "breathing_style": "Mist", "weight_kg": weight}  # fmt: skip
+
+    products = [
+        product(1, "Azure Mist Katana"),
+        product(2, "Storm Mist Katana"),  # same description as 1: neither can be asked about
+        product(3, "Ember Mist Katana", weight=2.5),
+        product(4, "Jade Mist Katana", rarity="epic"),
+    ]
+    questions = described_questions(products, n=10, seed=0)
+    assert sorted(pid for _, pid in questions) == [3, 4]
+    for text, pid in questions:
+        name = next(p["name"] for p in products if p["product_id"] == pid)
+        assert name.split()[0].lower() not in text.lower()
+        assert ("2.50" in text) == (pid == 3)

@@ -34,6 +34,13 @@ RETRIEVAL_TEMPLATES = (
     "{adj} {ltype}, {lstyle} style: is it worth buying?",
     "looking for the {rarity} {ltype} from the {adj} line, {lstyle} breathing",
 )
+# Harder questions that never name the product: its rarity, type, style and weight describe it,
+# and only products that this description singles out in the catalog are asked about.
+DESCRIBED_TEMPLATES = (
+    "a {rarity} {ltype} for {lstyle} breathing that weighs {weight} kg",
+    "I need a {lstyle} style {ltype}, {rarity} grade, about {weight} kilos",
+    "which {rarity} {ltype} weighs {weight} kg and suits {lstyle} breathers?",
+)
 FACT_TEMPLATES = {
     "price": "What does the {name} cost?",
     "weight": "How many kilos does the {name} weigh?",
@@ -78,6 +85,29 @@ def retrieval_questions(products: list[dict], n: int, seed: int) -> list[tuple[s
     sample = rng.sample(unique_name_products(products), min(n, len(products)))
     return [
         (RETRIEVAL_TEMPLATES[i % len(RETRIEVAL_TEMPLATES)].format(**_slots(p)), p["product_id"])
+        for i, p in enumerate(sample)
+    ]
+
+
+def _description_key(p: dict) -> tuple:
+    return (p["rarity"], p["product_type"], p["breathing_style"], f"{p['weight_kg']:.2f}")
+
+
+def described_questions(products: list[dict], n: int, seed: int) -> list[tuple[str, int]]:
+    """Questions that describe one product by attributes only, never by its name."""
+    counts: dict[tuple, int] = {}
+    for p in products:
+        counts[_description_key(p)] = counts.get(_description_key(p), 0) + 1
+    unique = [p for p in products if counts[_description_key(p)] == 1]
+    rng = random.Random(seed)
+    sample = rng.sample(unique, min(n, len(unique)))
+    return [
+        (
+            DESCRIBED_TEMPLATES[i % len(DESCRIBED_TEMPLATES)].format(
+                **_slots(p), weight=f"{p['weight_kg']:.2f}"
+            ),
+            p["product_id"],
+        )
         for i, p in enumerate(sample)
     ]
 
