@@ -172,20 +172,13 @@ def bench_assistant(
     }
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps(result, indent=2, default=str))
-    r = retrieval
-    typer.echo(
-        "recall@5 vector/fts/hybrid: "
-        + " / ".join(f"{r[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
-        + "; MRR: "
-        + " / ".join(f"{r[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
-    )
-    d = described
-    typer.echo(
-        "described (no name) recall@5 vector/fts/hybrid: "
-        + " / ".join(f"{d[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
-        + "; MRR: "
-        + " / ".join(f"{d[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
-    )
+    for label, r in (("named", retrieval), ("described (no name)", described)):
+        typer.echo(
+            f"{label} recall@5 vector/fts/hybrid: "
+            + " / ".join(f"{r[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
+            + "; MRR: "
+            + " / ".join(f"{r[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
+        )
     typer.echo(
         f"chat: only-correct-facts {chat['only_catalog_correct_facts_share']:.3f}, "
         f"off-catalog IDK {chat['off_catalog_idk_share']:.3f}, "
