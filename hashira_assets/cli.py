@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from hashira_assets import settings
 from hashira_assets.cli_assistant import bench_app, summarize
 from hashira_assets.cli_forecast import forecast
 from hashira_assets.cli_recommender import recommend
+from hashira_assets.lakehouse import dagster_instance
 from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_config
 
@@ -104,11 +104,7 @@ def materialize(
         raise typer.Exit(code=2)
     defs = build_definitions(preset=preset, seed=seed)
     assets = list(defs.assets or [])
-    dagster_home = os.environ.get("DAGSTER_HOME")
-    if dagster_home:
-        # Dagster refuses a DAGSTER_HOME that does not exist; a fresh one only needs the folder.
-        Path(dagster_home).mkdir(parents=True, exist_ok=True)
-    instance = dg.DagsterInstance.get() if dagster_home else None
+    instance = dagster_instance()
     _echo_err(
         f"materializing {select or 'the whole graph'} at preset {preset!r} into "
         f"{settings.hashira_home()}"

@@ -32,6 +32,19 @@ def lakehouse_ready(preset: str, seed: int) -> bool:
     return all(any((lake / table).glob("**/*.parquet")) for table in _NEEDED)
 
 
+def dagster_instance():
+    """The persistent Dagster instance of DAGSTER_HOME (created if missing), or None for an
+    ephemeral one when DAGSTER_HOME is not set."""
+    import dagster as dg
+
+    dagster_home = os.environ.get("DAGSTER_HOME")
+    if not dagster_home:
+        return None
+    # Dagster refuses a DAGSTER_HOME that does not exist; a fresh one only needs the folder.
+    Path(dagster_home).mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.get()
+
+
 def ensure_lakehouse(preset: str, seed: int, log: Callable[[str], None]) -> Path:
     """The raw folder of a world of `preset` with silver and gold built, building them if needed."""
     import dagster as dg
@@ -46,14 +59,11 @@ def ensure_lakehouse(preset: str, seed: int, log: Callable[[str], None]) -> Path
     log(f"building the {preset!r} lakehouse in {settings.hashira_home()} (raw, lake, silver, gold)")
     defs = build_definitions(preset=preset, seed=seed)
     assets = list(defs.assets or [])
-    dagster_home = os.environ.get("DAGSTER_HOME")
-    if dagster_home:
-        Path(dagster_home).mkdir(parents=True, exist_ok=True)
     result = dg.materialize(
         assets,
         resources=defs.resources,
         selection=resolve_selection(LAKEHOUSE_SELECTION, assets),
-        instance=dg.DagsterInstance.get() if dagster_home else None,
+        instance=dagster_instance(),
         tags=partition_range_tags(make_config(preset, seed=seed)),
         raise_on_error=False,
     )

@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from hashira_assets.recommender.cutoff_state import N_BANDS, N_TYPES, CutoffState
+from hashira_assets.recommender.data import level_band
 
 SOURCES = (
     "repurchase",
@@ -143,7 +144,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     cutoff = state.cutoff_day
     hist = _history(state, shopper)
     style = shopper.style_code
-    band = int(np.searchsorted([15, 30, 50], shopper.level, side="right"))
+    band = int(level_band(shopper.level))
     segment = max(style, 0) * N_BANDS + band
     proposals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     items = hist["item"]

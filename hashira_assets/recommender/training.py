@@ -20,6 +20,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+import pandas as pd
 
 from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper
 from hashira_assets.recommender.content import content_vectors, embed_descriptions
@@ -289,13 +290,11 @@ def save_model_folder(trained: TrainedRecommender, serving: RecommenderModel, fo
 
     save_ranker(trained.booster, trained.params, folder)
     serving.save(folder)
-    sample = trained.eval_state
-    rows = []
-    for customer in sorted(trained.actual)[:5]:
-        if sample.user_known[customer]:
-            rows.append(serving.score(Shopper.known(serving.state, customer))[0].features[:20])
-    import pandas as pd
-
+    rows = [
+        serving.score(Shopper.known(serving.state, customer))[0].features[:20]
+        for customer in sorted(trained.actual)[:5]
+        if serving.state.user_known[customer]
+    ]
     example = pd.DataFrame(np.vstack(rows) if rows else np.zeros((1, len(FEATURE_NAMES))),
                            columns=FEATURE_NAMES)  # fmt: skip
     signature = infer_signature(example, trained.booster.predict(example.to_numpy()))
