@@ -1,0 +1,346 @@
+"""The app database: accounts, the shop's own event store, chat feedback and training logs.
+
+SQLite under HASHIRA_HOME by default; any SQLAlchemy URL (PostgreSQL in production) through
+HASHIRA_APP_DB_URL. Usable outside Dagster: the Streamlit app and the sensors build the same
+resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from hashira_assets import settings
+
+ROLES = ("shopper", "staff")
+# The shop events that share the generator's schema and flow into the lake; chat feedback is kept
+# with its conversation instead.
+SHOP_EVENT_TYPES = ("view", "cart", "purchase", "return")
+# App events get ids far above any generated event id, so both can live in one silver table.
+APP_EVENT_ID_BASE = 10**12
+# Customers who sign up in the app get ids from here on, clear of the generated customers.
+APP_CUSTOMER_ID_BASE = 1_000_000
+
+metadata = sa.MetaData()
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("customer_id", sa.Integer, nullable=True),
+    sa.Column("display_name", sa.String(128), nullable=False),
+    # Onboarding answers of a new shopper (breathing style, level, budget) as JSON.
+    sa.Column("profile_json", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+app_events = sa.Table(
+    "app_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("session_id", sa.BigInteger, nullable=False),
+    sa.Column("customer_id", sa.Integer, nullable=False, index=True),
+    sa.Column("product_id", sa.Integer, nullable=False),
+    sa.Column("event_type", sa.String(16), nullable=False),
+    # ISO-8601 text, exactly as the generator's raw events carry it.
+    sa.Column("event_ts", sa.String(40), nullable=False),
+    sa.Column("price", sa.Float, nullable=True),
+    sa.Column("quantity", sa.SmallInteger, nullable=False),
+)
+
+chat_feedback = sa.Table(
+    "chat_feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.String(64), nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("persona", sa.String(32), nullable=False),
+    sa.Column("turn", sa.Integer, nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("cited_product_ids", sa.Text, nullable=False),
+    sa.Column("rating", sa.SmallInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+training_logs = sa.Table(
+    "training_logs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("customer_id", sa.Integer, nullable=False, index=True),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("logged_on", sa.Date, nullable=False),
+)
+
+
+class AccountError(ValueError):
+    """A sign-up or account change that cannot be made (duplicate name, bad role, ...)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in user as the app sees it (never carries the password hash)."""
+
+    username: str
+    role: str
+    customer_id: int | None
+    display_name: str
+    profile: dict | None
+
+
+def default_app_db_url() -> str:
+    """HASHIRA_APP_DB_URL if set, else a SQLite file under HASHIRA_HOME."""
+    return os.environ.get("HASHIRA_APP_DB_URL") or (
+        f"sqlite:///{settings.hashira_home() / 'app' / 'app.db'}"
+    )
+
+
+@functools.cache
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class AppDatabaseResource(ConfigurableResource):
+    """Accounts, the app's event store, chat feedback and training logs in one SQL database."""
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; None means HASHIRA_APP_DB_URL or $HASHIRA_HOME/app/app.db.",
+    )
+
+    def resolved_url(self) -> str:
+        return self.url or default_app_db_url()
+
+    def engine(self) -> sa.Engine:
+        """The (cached) engine; tables are created on first use."""
+        return _engine(self.resolved_url())
+
+    # Accounts ------------------------------------------------------------------------------
+
+    def create_account(
+        self,
+        username: str,
+        password_hash: str,
+        role: str,
+        *,
+        customer_id: int | None = None,
+        display_name: str | None = None,
+        profile: dict | None = None,
+    ) -> Account:
+        """Store a new account; the caller hashes the password (see hashira_ui.auth)."""
+        username = username.strip()
+        if not username or len(username) > 64:
+            raise AccountError("A username needs 1 to 64 characters.")
+        if role not in ROLES:
+            raise AccountError(f"Role must be one of {', '.join(ROLES)}, got {role!r}.")
+        if role == "shopper" and customer_id is None:
+            customer_id = self.next_app_customer_id()
+        row = {
+            "username": username,
+            "password_hash": password_hash,
+            "role": role,
+            "customer_id": customer_id,
+            "display_name": display_name or username,
+            "profile_json": json.dumps(profile) if profile else None,
+            "created_at": now_utc(),
+        }
+        with self.engine().begin() as conn:
+            if conn.execute(sa.select(accounts.c.username).filter_by(username=username)).first():
+                raise AccountError(f"The username {username!r} is taken.")
+            conn.execute(accounts.insert().values(**row))
+        return _account(row)
+
+    def account_with_hash(self, username: str) -> tuple[Account, str] | None:
+        """The account and its stored password hash, or None for an unknown name."""
+        with self.engine().connect() as conn:
+            row = (
+                conn.execute(sa.select(accounts).filter_by(username=username.strip()))
+                .mappings()
+                .first()
+            )
+        return None if row is None else (_account(dict(row)), row["password_hash"])
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Replace a stored hash (used when the hasher's parameters have been raised)."""
+        with self.engine().begin() as conn:
+            conn.execute(
+                accounts.update().filter_by(username=username).values(password_hash=password_hash)
+            )
+
+    def set_profile(self, username: str, profile: dict) -> None:
+        """Store a shopper's onboarding answers."""
+        with self.engine().begin() as conn:
+            conn.execute(
+                accounts.update()
+                .filter_by(username=username)
+                .values(profile_json=json.dumps(profile))
+            )
+
+    def next_app_customer_id(self) -> int:
+        """The next free customer id in the range reserved for app sign-ups."""
+        with self.engine().connect() as conn:
+            top = conn.execute(
+                sa.select(sa.func.max(accounts.c.customer_id)).where(
+                    accounts.c.customer_id >= APP_CUSTOMER_ID_BASE
+                )
+            ).scalar()
+        return APP_CUSTOMER_ID_BASE if top is None else int(top) + 1
+
+    # Events --------------------------------------------------------------------------------
+
+    def log_events(self, events: Iterable[dict]) -> list[int]:
+        """Append shop events (the generator's event columns, event_id excepted); their ids."""
+        rows = [_event_row(event) for event in events]
+        if not rows:
+            return []
+        with self.engine().begin() as conn:
+            ids = [
+                conn.execute(app_events.insert().values(**row)).inserted_primary_key[0]
+                for row in rows
+            ]
+        return [APP_EVENT_ID_BASE + int(i) for i in ids]
+
+    def events_after(self, event_id: int = 0, limit: int | None = None) -> pd.DataFrame:
+        """Events with an id above event_id, oldest first, in the generator's raw event schema."""
+        query = (
+            sa.select(app_events)
+            .where(app_events.c.id > max(event_id - APP_EVENT_ID_BASE, 0))
+            .order_by(app_events.c.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine().connect() as conn:
+            frame = pd.read_sql(query, conn)
+        frame["event_id"] = frame.pop("id").astype("int64") + APP_EVENT_ID_BASE
+        return frame[EVENT_COLUMNS]
+
+    def events_of_customer(self, customer_id: int) -> pd.DataFrame:
+        """One customer's app events, oldest first."""
+        query = (
+            sa.select(app_events)
+            .where(app_events.c.customer_id == int(customer_id))
+            .order_by(app_events.c.id)
+        )
+        with self.engine().connect() as conn:
+            frame = pd.read_sql(query, conn)
+        frame["event_id"] = frame.pop("id").astype("int64") + APP_EVENT_ID_BASE
+        return frame[EVENT_COLUMNS]
+
+    # Chat feedback and training ------------------------------------------------------------
+
+    def record_chat_feedback(
+        self,
+        *,
+        conversation_id: str,
+        username: str,
+        persona: str,
+        turn: int,
+        question: str,
+        answer: str,
+        cited_product_ids: Sequence[int],
+        rating: int,
+    ) -> None:
+        """Store a thumbs up (+1) or down (-1) for one answer, replacing an earlier vote on it."""
+        if rating not in (-1, 1):
+            raise ValueError("A rating is +1 (thumbs up) or -1 (thumbs down).")
+        key = {"conversation_id": conversation_id, "turn": turn}
+        with self.engine().begin() as conn:
+            conn.execute(chat_feedback.delete().filter_by(**key))
+            conn.execute(
+                chat_feedback.insert().values(
+                    **key,
+                    username=username,
+                    persona=persona,
+                    question=question,
+                    answer=answer,
+                    cited_product_ids=json.dumps([int(p) for p in cited_product_ids]),
+                    rating=rating,
+                    created_at=now_utc(),
+                )
+            )
+
+    def chat_feedback_frame(self) -> pd.DataFrame:
+        """Every stored chat vote with its conversation turn."""
+        with self.engine().connect() as conn:
+            return pd.read_sql(sa.select(chat_feedback).order_by(chat_feedback.c.id), conn)
+
+    def log_training(self, customer_id: int, minutes: int, logged_on: dt.date) -> None:
+        """Record a training session of a shopper (Dojo points: +1 per 10 minutes)."""
+        if not 1 <= minutes <= 24 * 60:
+            raise ValueError("Training minutes must be between 1 and 1440.")
+        with self.engine().begin() as conn:
+            conn.execute(
+                training_logs.insert().values(
+                    customer_id=int(customer_id), minutes=int(minutes), logged_on=logged_on
+                )
+            )
+
+    def training_of_customer(self, customer_id: int) -> pd.DataFrame:
+        """A shopper's logged training sessions."""
+        query = sa.select(training_logs.c.minutes, training_logs.c.logged_on).where(
+            training_logs.c.customer_id == int(customer_id)
+        )
+        with self.engine().connect() as conn:
+            return pd.read_sql(query, conn)
+
+
+EVENT_COLUMNS = [
+    "event_id",
+    "session_id",
+    "customer_id",
+    "product_id",
+    "event_type",
+    "event_ts",
+    "price",
+    "quantity",
+]
+
+
+def _event_row(event: dict) -> dict:
+    event_type = event["event_type"]
+    if event_type not in SHOP_EVENT_TYPES:
+        raise ValueError(f"Unknown event type {event_type!r}; expected one of {SHOP_EVENT_TYPES}.")
+    ts = event.get("event_ts") or now_utc()
+    if isinstance(ts, dt.datetime):
+        ts = ts.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return {
+        "session_id": int(event["session_id"]),
+        "customer_id": int(event["customer_id"]),
+        "product_id": int(event["product_id"]),
+        "event_type": event_type,
+        "event_ts": str(ts),
+        "price": None if event.get("price") is None else float(event["price"]),
+        "quantity": int(event.get("quantity", 1)),
+    }
+
+
+def _account(row: dict) -> Account:
+    profile = row.get("profile_json")
+    return Account(
+        username=row["username"],
+        role=row["role"],
+        customer_id=row["customer_id"],
+        display_name=row["display_name"],
+        profile=json.loads(profile) if profile else None,
+    )
