@@ -10,7 +10,7 @@ from hashira_assets.assistant.metrics import (
     rouge_n,
     rouge_scores,
 )
-from hashira_assets.index.search import rrf_fuse
+from hashira_assets.index.search import convex_fuse, rrf_fuse
 
 
 def test_rouge_n_exact():
@@ -52,6 +52,21 @@ def test_rrf_exact():
     assert [d for d, _ in fused] == [1, 3, 2]
     # equal scores keep first-seen order
     assert [d for d, _ in rrf_fuse([[7], [8]])] == [7, 8]
+
+
+def test_convex_fusion_exact():
+    # Vector: 1 -> 0.8, 2 -> 0.4, 3 -> -0.2 (clipped to 0). Full text: 3 -> 6.0, 2 -> 3.0.
+    fused = convex_fuse({1: 0.8, 2: 0.4, 3: -0.2}, {3: 6.0, 2: 3.0}, weight=0.5)
+    scores = dict(fused)
+    assert scores[1] == pytest.approx(0.5 * 1.0 + 0.5 * 0.0)
+    assert scores[2] == pytest.approx(0.5 * 0.5 + 0.5 * 0.5)
+    assert scores[3] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
+    # Equal scores keep first-seen order, vector ids first.
+    assert [d for d, _ in fused] == [1, 2, 3]
+    # A strong exact full-text match outranks a document that is only slightly closer in meaning.
+    fused = convex_fuse({1: 0.62, 2: 0.60}, {2: 9.0, 1: 1.0}, weight=0.5)
+    assert [d for d, _ in fused] == [2, 1]
+    assert convex_fuse({}, {}) == []
 
 
 def test_described_questions_never_name_the_product_and_single_it_out():

@@ -27,6 +27,18 @@ def test_every_method_finds_a_product_by_name(tiny_index, tiny_documents):
         assert row["product_id"] in [h.product_id for h in hits], method
 
 
+def test_hybrid_is_at_least_as_good_as_either_method_on_described_questions(
+    tiny_index, tiny_documents
+):
+    from hashira_assets.assistant.evaluation import described_questions, evaluate_retrieval
+
+    questions = described_questions(tiny_documents.to_pylist(), 40, seed=3)
+    result = evaluate_retrieval(tiny_index, questions)
+    best_single = max(result["vector"]["recall@5"], result["fts"]["recall@5"])
+    assert result["hybrid"]["recall@5"] >= best_single
+    assert result["hybrid"]["recall@5"] >= 0.9
+
+
 @pytest.mark.parametrize("method", ["vector", "hybrid"])
 def test_filters_still_return_k(tiny_index, tiny_documents, method):
     style = tiny_documents["breathing_style"][0].as_py()
