@@ -8,9 +8,12 @@ from typing import Any
 from dagster import EnvVar
 
 from hashira_assets import settings
+from resources.app_database import AppDatabaseResource
+from resources.event_bus import RedisEventBus, event_bus_from_env
 from resources.lake import LakeResource
 from resources.llm import LLMResource
 from resources.mlflow_tracking import MlflowTrackingResource
+from resources.online_features import RedisOnlineFeatureStore, online_store_from_env
 from resources.spark import make_spark_resource
 from resources.vector_index import VectorIndexResource
 from resources.world import SyntheticWorldResource
@@ -28,6 +31,11 @@ def local_resources(preset: str | None = None, seed: int = 42) -> dict[str, Any]
         "world": world_resource(preset, seed),
         "lake": LakeResource(root=settings.default_lake_root()),
         "pyspark": make_spark_resource(),
+        # HASHIRA_APP_DB_URL, else SQLite under HASHIRA_HOME: the sensors read the app's events.
+        "app_database": AppDatabaseResource(),
+        # The app database table, or Redis Streams when HASHIRA_REDIS_URL is set.
+        "event_bus": event_bus_from_env(),
+        "online_features": online_store_from_env(),
         **assistant_local_resources(),
     }
 
@@ -42,6 +50,11 @@ def production_resources(preset: str | None = None, seed: int = 42) -> dict[str,
         ),
         # HASHIRA_SPARK_MASTER names the cluster, e.g. spark://spark-master:7077.
         "pyspark": make_spark_resource(),
+        "app_database": AppDatabaseResource(url=EnvVar("HASHIRA_APP_DB_URL")),
+        "event_bus": RedisEventBus(
+            url=EnvVar("HASHIRA_REDIS_URL"), app_db_url=EnvVar("HASHIRA_APP_DB_URL")
+        ),
+        "online_features": RedisOnlineFeatureStore(url=EnvVar("HASHIRA_REDIS_URL")),
         **assistant_production_resources(),
     }
 

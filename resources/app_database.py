@@ -29,6 +29,9 @@ SHOP_EVENT_TYPES = ("view", "cart", "purchase", "return")
 APP_EVENT_ID_BASE = 10**12
 # Customers who sign up in the app get ids from here on, clear of the generated customers.
 APP_CUSTOMER_ID_BASE = 1_000_000
+# Conversations held in the app get ids from here on, clear of the generated ones (int32 in raw).
+APP_CONVERSATION_ID_BASE = 1_000_000_000
+SPEAKERS = ("customer", "agent")
 
 metadata = sa.MetaData()
 
@@ -81,6 +84,58 @@ training_logs = sa.Table(
     sa.Column("customer_id", sa.Integer, nullable=False, index=True),
     sa.Column("minutes", sa.Integer, nullable=False),
     sa.Column("logged_on", sa.Date, nullable=False),
+)
+
+# The embedded event bus and online feature store (resources/event_bus.py, online_features.py):
+# a consumer group's committed position in app_events, each shopper's latest view per product,
+# and running counters of the online store.
+bus_offsets = sa.Table(
+    "bus_offsets",
+    metadata,
+    sa.Column("group_name", sa.String(64), primary_key=True),
+    sa.Column("event_id", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+online_views = sa.Table(
+    "online_views",
+    metadata,
+    sa.Column("customer_id", sa.Integer, primary_key=True),
+    sa.Column("product_id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.BigInteger, nullable=False),
+)
+
+online_counters = sa.Table(
+    "online_counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# Support conversations held in the app (the Support page); the orchestration's sensor lands them
+# in the raw world beside the generated ones and has them summarized.
+support_conversations = sa.Table(
+    "support_conversations",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("customer_id", sa.Integer, nullable=False, index=True),
+    sa.Column("product_id", sa.Integer, nullable=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    # [{"speaker": "customer" | "agent", "text": ...}, ...] as JSON.
+    sa.Column("turns_json", sa.Text, nullable=False),
+)
+
+# Failed Dagster runs, recorded by the run-failure sensor for the Models & pipeline page.
+pipeline_failures = sa.Table(
+    "pipeline_failures",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("job_name", sa.String(255), nullable=False),
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    # The run's partition key, or "first..last" for a range of days; null when unpartitioned.
+    sa.Column("partition", sa.String(64), nullable=True),
+    sa.Column("failed_steps", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
 )
 
 
@@ -211,15 +266,21 @@ class AppDatabaseResource(ConfigurableResource):
 
     def log_events(self, events: Iterable[dict]) -> list[int]:
         """Append shop events (the generator's event columns, event_id excepted); their ids."""
+        return [row["event_id"] for row in self.record_events(events)]
+
+    def record_events(self, events: Iterable[dict]) -> list[dict]:
+        """Append shop events; the stored rows with their event_id, as the lake will see them."""
         rows = [_event_row(event) for event in events]
         if not rows:
             return []
+        # One multi-row INSERT ... RETURNING (in parameter order) instead of a round trip per row.
+        insert = app_events.insert().returning(app_events.c.id, sort_by_parameter_order=True)
         with self.engine().begin() as conn:
-            ids = [
-                conn.execute(app_events.insert().values(**row)).inserted_primary_key[0]
-                for row in rows
-            ]
-        return [APP_EVENT_ID_BASE + int(i) for i in ids]
+            ids = conn.execute(insert, rows).scalars().all()
+        return [
+            {"event_id": APP_EVENT_ID_BASE + int(i), **row}
+            for i, row in zip(ids, rows, strict=True)
+        ]
 
     def events_after(self, event_id: int = 0, limit: int | None = None) -> pd.DataFrame:
         """Events with an id above event_id, oldest first, in the generator's raw event schema."""
@@ -300,6 +361,93 @@ class AppDatabaseResource(ConfigurableResource):
         """A shopper's logged training sessions."""
         query = sa.select(training_logs.c.minutes, training_logs.c.logged_on).where(
             training_logs.c.customer_id == int(customer_id)
+        )
+        with self.engine().connect() as conn:
+            return pd.read_sql(query, conn)
+
+    # Support conversations ------------------------------------------------------------------
+
+    def add_support_conversation(
+        self,
+        customer_id: int,
+        turns: Sequence[tuple[str, str]],
+        *,
+        product_id: int | None = None,
+        started_at: dt.datetime | None = None,
+    ) -> int:
+        """Store a customer/agent dialogue given as (speaker, text) turns; its conversation id."""
+        cleaned = [(str(speaker), str(text).strip()) for speaker, text in turns]
+        if not cleaned or any(not text for _, text in cleaned):
+            raise ValueError("A conversation needs at least one turn, and no turn may be empty.")
+        unknown = {speaker for speaker, _ in cleaned} - set(SPEAKERS)
+        if unknown:
+            raise ValueError(f"Speakers must be one of {SPEAKERS}, got {sorted(unknown)}.")
+        row = {
+            "customer_id": int(customer_id),
+            "product_id": None if product_id is None else int(product_id),
+            "started_at": started_at or now_utc(),
+            "turns_json": json.dumps([{"speaker": s, "text": t} for s, t in cleaned]),
+        }
+        with self.engine().begin() as conn:
+            key = conn.execute(support_conversations.insert().values(**row)).inserted_primary_key
+        return APP_CONVERSATION_ID_BASE + int(key[0])
+
+    def support_conversations_after(
+        self, conversation_id: int = 0, limit: int | None = None
+    ) -> pd.DataFrame:
+        """Conversations with an id above conversation_id, oldest first: ids, started_at (UTC,
+        naive) and turns as a list of {speaker, text}."""
+        query = (
+            sa.select(support_conversations)
+            .where(support_conversations.c.id > max(conversation_id - APP_CONVERSATION_ID_BASE, 0))
+            .order_by(support_conversations.c.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine().connect() as conn:
+            frame = pd.read_sql(query, conn)
+        frame["conversation_id"] = frame.pop("id").astype("int64") + APP_CONVERSATION_ID_BASE
+        frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True).dt.tz_localize(None)
+        frame["turns"] = [json.loads(t) for t in frame.pop("turns_json")]
+        return frame[["conversation_id", "customer_id", "product_id", "started_at", "turns"]]
+
+    # Pipeline failures ----------------------------------------------------------------------
+
+    def record_pipeline_failure(
+        self,
+        *,
+        run_id: str,
+        job_name: str,
+        failed_at: dt.datetime,
+        message: str,
+        failed_steps: Sequence[str] = (),
+        partition: str | None = None,
+    ) -> bool:
+        """Store one failed run; False when that run is already recorded (sensors may retry)."""
+        with self.engine().begin() as conn:
+            known = conn.execute(
+                sa.select(pipeline_failures.c.run_id).filter_by(run_id=run_id)
+            ).first()
+            if known:
+                return False
+            conn.execute(
+                pipeline_failures.insert().values(
+                    run_id=run_id,
+                    job_name=job_name,
+                    failed_at=failed_at,
+                    partition=partition,
+                    failed_steps=", ".join(failed_steps),
+                    message=message,
+                )
+            )
+        return True
+
+    def pipeline_failures(self, limit: int = 50) -> pd.DataFrame:
+        """The most recent failed runs, newest first (what the Models & pipeline page shows)."""
+        query = (
+            sa.select(pipeline_failures)
+            .order_by(pipeline_failures.c.failed_at.desc(), pipeline_failures.c.run_id)
+            .limit(limit)
         )
         with self.engine().connect() as conn:
             return pd.read_sql(query, conn)

@@ -233,3 +233,34 @@ def test_serving_model_knows_the_last_day(trained, shop):
     last_day_buyers = shop.purchases_between(shop.end_day, shop.end_day)
     customer = next(iter(last_day_buyers))
     assert model.state.history_of(customer)["last_day"].max() == shop.end_day
+
+
+def test_a_view_on_the_event_bus_changes_the_next_recommendations(trained, shop, tmp_path):
+    from hashira_assets.recommender.online import recommend_with_online_views
+    from hashira_assets.stream_consumer import ConsumerSettings, consume
+    from resources.event_bus import TableEventBus
+
+    model = RecommenderModel(trained.eval_state, trained.booster, shop.products["name"])
+    state = model.state
+    customer = sorted(trained.actual)[0]
+    bus = TableEventBus(app_db_url=f"sqlite:///{tmp_path / 'app.db'}")
+    store = bus.online_store()
+    before = recommend_with_online_views(model, customer, store, explore=False)
+    assert before == model.recommend(Shopper.known(state, customer), explore=False)
+    # Products the shopper never touched and is not being shown: only the views can bring them.
+    touched = set(state.history_of(customer)["item"].tolist()) | {r.product_id for r in before}
+    viewed = [int(p) for p in np.flatnonzero(state.available) if p not in touched][:3]
+    bus.publish(
+        {"session_id": 1, "customer_id": customer, "product_id": p, "event_type": "view"}
+        for p in viewed
+    )
+    consume(bus, store, ConsumerSettings(max_events=3, idle_exit_s=5))
+    assert store.last_views(customer) == viewed[::-1]
+    after = recommend_with_online_views(model, customer, store, explore=False)
+    assert [r.product_id for r in after] != [r.product_id for r in before]
+    assert after == model.recommend(
+        Shopper.known(state, customer, tuple(viewed[::-1])), explore=False
+    )
+    names = [str(model.names[p]) for p in viewed]
+    from_views = [r for r in after if r.product_id in viewed or any(n in r.reason for n in names)]
+    assert from_views, [r.reason for r in after]
