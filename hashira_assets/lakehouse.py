@@ -1,16 +1,22 @@
 """Making sure $HASHIRA_HOME holds a world of a preset run through the Spark layers, for the
-benchmarks that need one (they build it when it is missing or of another preset)."""
+benchmarks that need one (they build it when it is missing or of another preset), and the Dagster
+instance of $DAGSTER_HOME with its storage (SQLite, or PostgreSQL from the environment)."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hashira_assets import settings
 
 LAKEHOUSE_SELECTION = "group:raw or group:lake or group:silver or group:gold"
+# The local instance settings (SQLite storage) that `write_dagster_yaml` starts from.
+DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+# dagster-postgres runs on psycopg2 (its NOTIFY statement fails under psycopg 3, which SQLAlchemy
+# 2.1 picks for a bare postgresql:// URL), so the driver is always named.
+PG_SCHEME = "postgresql+psycopg2"
 _NEEDED = ("silver/interaction_events", "silver/customers", "silver/products",
            "gold/daily_product_sales")  # fmt: skip
 
@@ -33,8 +39,8 @@ def lakehouse_ready(preset: str, seed: int) -> bool:
 
 
 def dagster_instance():
-    """The persistent Dagster instance of DAGSTER_HOME (created if missing), or None for an
-    ephemeral one when DAGSTER_HOME is not set."""
+    """The persistent Dagster instance of DAGSTER_HOME (created if missing, with the dagster.yaml
+    of `write_dagster_yaml`), or None for an ephemeral one when DAGSTER_HOME is not set."""
     import dagster as dg
 
     dagster_home = os.environ.get("DAGSTER_HOME")
@@ -42,7 +48,55 @@ def dagster_instance():
         return None
     # Dagster refuses a DAGSTER_HOME that does not exist; a fresh one only needs the folder.
     Path(dagster_home).mkdir(parents=True, exist_ok=True)
+    if not (Path(dagster_home) / "dagster.yaml").exists():
+        write_dagster_yaml(Path(dagster_home))
     return dg.DagsterInstance.get()
+
+
+def dagster_storage(environ: Mapping[str, str]) -> dict | None:
+    """The instance's storage section: PostgreSQL when DAGSTER_PG_URL or DAGSTER_POSTGRES_HOST is
+    set, None (SQLite under DAGSTER_HOME) otherwise. Values stay `{env: VAR}` references, so no
+    secret is ever written to the file; Dagster reads them when the instance starts."""
+    url = environ.get("DAGSTER_PG_URL")
+    if url:
+        if not url.startswith(f"{PG_SCHEME}://"):
+            raise ValueError(
+                f"DAGSTER_PG_URL must start with {PG_SCHEME}:// (dagster-postgres needs the "
+                "psycopg2 driver; SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3)"
+            )
+        return {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}}
+    if environ.get("DAGSTER_POSTGRES_HOST"):
+        names = {"hostname": "HOST", "username": "USER", "password": "PASSWORD", "db_name": "DB"}
+        postgres_db: dict = {key: {"env": f"DAGSTER_POSTGRES_{var}"} for key, var in names.items()}
+        postgres_db["port"] = int(environ.get("DAGSTER_POSTGRES_PORT") or 5432)
+        postgres_db["scheme"] = PG_SCHEME
+        return {"postgres": {"postgres_db": postgres_db}}
+    return None
+
+
+def dagster_yaml(environ: Mapping[str, str], template: Path = DAGSTER_YAML) -> str:
+    """The repository's dagster.yaml (local settings, SQLite storage) with the storage section
+    the environment asks for."""
+    import yaml
+
+    config = yaml.safe_load(template.read_text())
+    storage = dagster_storage(environ)
+    header = "# Written by `hashira dagster-yaml` from dagster.yaml; storage: {}.\n"
+    if storage is None:
+        return header.format("SQLite under DAGSTER_HOME") + yaml.safe_dump(config, sort_keys=False)
+    config["storage"] = storage
+    return header.format("PostgreSQL") + yaml.safe_dump(config, sort_keys=False)
+
+
+def write_dagster_yaml(dagster_home: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Write DAGSTER_HOME/dagster.yaml for the storage the environment (default os.environ)
+    asks for, leaving the file untouched when it already says the same."""
+    target = Path(dagster_home) / "dagster.yaml"
+    text = dagster_yaml(os.environ if environ is None else environ)
+    if not target.exists() or target.read_text() != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return target
 
 
 def ensure_lakehouse(preset: str, seed: int, log: Callable[[str], None]) -> Path:

@@ -1,12 +1,9 @@
-"""Jobs over the asset graph, selected by asset group rather than hand-kept lists."""
+"""Jobs, schedules and sensors of the asset graph (automation conditions: jobs/automation.py)."""
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import Definitions
 
-# Regenerate the world and land it in the lake.
-land_raw_world = define_asset_job(
-    "land_raw_world",
-    selection=AssetSelection.groups("raw", "lake"),
-    description="Generate the synthetic world and land every raw table in the data lake.",
-)
+from jobs.asset_jobs import ASSET_JOBS
+from jobs.schedules import SCHEDULES
+from jobs.sensors import SENSORS
 
-defs = Definitions(jobs=[land_raw_world])
+defs = Definitions(jobs=list(ASSET_JOBS), schedules=list(SCHEDULES), sensors=list(SENSORS))

@@ -1,6 +1,7 @@
 """The code location loads, validates and materializes in-process."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,25 @@ from hashira_assets.raw.generate import RAW_TABLES
 REPO = Path(__file__).resolve().parents[1]
 
 
+JOBS = {"land_raw_world", "full_refresh", "daily_ingest", "retrain", "reindex",
+        "summarize_conversations"}  # fmt: skip
+SCHEDULES = {"nightly_ingest"}
+SENSORS = {"new_app_events", "new_support_conversations", "catalog_changed",
+           "retrain_after_ingest", "record_pipeline_failures", "upstream_materialized"}  # fmt: skip
+
+
 def test_defs_can_load():
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert set(RAW_TABLES) <= keys
     assert {f"lake_raw_{t}" for t in RAW_TABLES} <= keys
-    assert defs.resolve_job_def("land_raw_world") is not None
+    jobs = {job.name for job in defs.resolve_all_job_defs()}
+    # Dagster adds its implicit asset job beside ours.
+    assert jobs - {"__ASSET_JOB"} == JOBS
+    assert {schedule.name for schedule in defs.schedules} == SCHEDULES
+    assert {sensor.name for sensor in defs.sensors} == SENSORS
+    for name in SENSORS:
+        assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+    assert defs.resolve_schedule_def("nightly_ingest").job_name == "daily_ingest"
 
 
 def test_every_asset_has_a_description_and_a_group():
@@ -44,6 +59,15 @@ def test_dagster_definitions_validate_passes(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    # The same workspace lists the jobs, schedules and sensors the code location defines.
+    for kind, expected in (("job", JOBS), ("schedule", SCHEDULES), ("sensor", SENSORS)):
+        listing = subprocess.run(
+            [str(dagster), kind, "list", "-w", "workspace.yaml"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert listing.returncode == 0, listing.stdout + listing.stderr
+        listed = set(re.findall(r"^(?:Job|Schedule|Sensor): (\S+)", listing.stdout, re.M))
+        assert expected <= listed, (kind, listing.stdout)
 
 
 def test_materialize_raw_and_lake_in_process(hashira_home):
