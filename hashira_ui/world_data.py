@@ -14,6 +14,13 @@ class NotMaterializedError(LookupError):
     """An asset the page needs has not been materialized yet."""
 
 
+def _missing_raw(table: str) -> NotMaterializedError:
+    return NotMaterializedError(
+        f"The raw table `{table}` is not materialized yet: run `make demo`, or materialize the "
+        "`raw` group in the Dagster UI."
+    )
+
+
 def world_manifest(raw_dir: Path) -> dict:
     try:
         return read_manifest(raw_dir)
@@ -28,7 +35,7 @@ def read_table(raw_dir: Path, table: str, columns: list[str] | None = None) -> p
     """One raw table as a DataFrame (hive-partitioned folders included)."""
     folder = raw_dir / table
     if not folder.is_dir():
-        raise NotMaterializedError(f"The raw table `{table}` is not materialized yet.")
+        raise _missing_raw(table)
     dataset = ds.dataset(folder, format="parquet", partitioning="hive")
     return dataset.to_table(columns=columns).to_pandas()
 
@@ -37,7 +44,7 @@ def daily_sales(raw_dir: Path) -> pd.DataFrame:
     """Units and revenue bought per day, from the purchase events."""
     folder = raw_dir / "interaction_events"
     if not folder.is_dir():
-        raise NotMaterializedError("The raw table `interaction_events` is not materialized yet.")
+        raise _missing_raw("interaction_events")
     dataset = ds.dataset(folder, format="parquet", partitioning="hive")
     table = dataset.to_table(
         columns=["event_date", "price", "quantity"], filter=ds.field("event_type") == "purchase"
@@ -46,3 +53,36 @@ def daily_sales(raw_dir: Path) -> pd.DataFrame:
     daily = table.groupby("event_date").agg(units=("quantity", "sum"), revenue=("revenue", "sum"))
     daily.index = pd.to_datetime(daily.index)
     return daily.sort_index()
+
+
+def _customer_filter(customer_id: int):
+    return ds.field("customer_id") == int(customer_id)
+
+
+def customer_row(raw_dir: Path, customer_id: int) -> dict | None:
+    """A generated customer's profile (style, level, strength, dexterity, stamina), or None."""
+    folder = raw_dir / "customers"
+    if not folder.is_dir():
+        raise _missing_raw("customers")
+    rows = ds.dataset(folder, format="parquet").to_table(filter=_customer_filter(customer_id))
+    return rows.to_pylist()[0] if rows.num_rows else None
+
+
+def customer_events(raw_dir: Path, customer_id: int) -> pd.DataFrame:
+    """A generated customer's events: product, type and day."""
+    folder = raw_dir / "interaction_events"
+    if not folder.is_dir():
+        raise _missing_raw("interaction_events")
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+    return dataset.to_table(
+        columns=["product_id", "event_type", "event_date"], filter=_customer_filter(customer_id)
+    ).to_pandas()
+
+
+def customer_battles(raw_dir: Path, customer_id: int) -> pd.DataFrame:
+    """Battle outcomes of the weapons a generated customer bought."""
+    folder = raw_dir / "battle_outcomes"
+    if not folder.is_dir():
+        raise _missing_raw("battle_outcomes")
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+    return dataset.to_table(filter=_customer_filter(customer_id)).to_pandas()

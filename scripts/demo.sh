@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start (or stop) the Dagster UI on :3000 and Streamlit on :8501; pids are kept in .demo/.
+# Start (or stop) the Dagster UI on :3000, Streamlit on :8501, the MLflow UI on :5000 and the
+# stream consumer that keeps shoppers' last views online; pids are kept in .demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -7,7 +8,7 @@ PIDS=.demo
 mkdir -p "$PIDS"
 
 stop() {
-  for name in dagster streamlit; do
+  for name in dagster streamlit mlflow stream; do
     if [[ -f "$PIDS/$name.pid" ]]; then
       pid=$(cat "$PIDS/$name.pid")
       # dagster dev and streamlit were started as group leaders: stop the whole group.
@@ -30,6 +31,12 @@ setsid "$BIN/streamlit" run hashira_ui/streamlit_app.py --server.port 8501 \
   --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false \
   >"$PIDS/streamlit.log" 2>&1 &
 echo $! >"$PIDS/streamlit.pid"
+MLFLOW_URI=${MLFLOW_TRACKING_URI:-sqlite:///${HASHIRA_HOME:-$PWD/data}/mlflow/mlflow.db}
+setsid "$BIN/mlflow" ui --backend-store-uri "$MLFLOW_URI" --host 127.0.0.1 --port 5000 \
+  >"$PIDS/mlflow.log" 2>&1 &
+echo $! >"$PIDS/mlflow.pid"
+setsid "$BIN/hashira" stream-consume >"$PIDS/stream.log" 2>&1 &
+echo $! >"$PIDS/stream.pid"
 
 wait_for() {
   local url=$1 name=$2
@@ -42,8 +49,10 @@ wait_for() {
 }
 wait_for http://127.0.0.1:3000/server_info dagster
 wait_for http://127.0.0.1:8501/_stcore/health streamlit
+wait_for http://127.0.0.1:5000/health mlflow
 echo
 echo "  Dagster UI:    http://127.0.0.1:3000"
-echo "  HashiraMart:   http://127.0.0.1:8501"
+echo "  HashiraMart:   http://127.0.0.1:8501  (demo sign-ins: see the README)"
+echo "  MLflow UI:     http://127.0.0.1:5000"
 echo
 echo "Both run in the background; stop them with: make demo-stop"

@@ -11,7 +11,12 @@ import pytest
 from hashira_assets.raw.generate import GenerationResult, generate_world
 from hashira_assets.raw.world_config import make_config
 
-pytest_plugins = ["tests.spark_session", "tests.assistant_fixtures", "tests.lakehouse_fixtures"]
+pytest_plugins = [
+    "tests.spark_session",
+    "tests.assistant_fixtures",
+    "tests.lakehouse_fixtures",
+    "tests.app_fixtures",
+]
 
 # Tests never write into a developer's ./data: the session gets its own HASHIRA_HOME before any
 # definitions are built (they resolve paths when built).

@@ -5,9 +5,11 @@ from pathlib import Path
 import streamlit as st
 
 from hashira_assets import settings
+from hashira_ui.session import require_role
 from hashira_ui.world_data import NotMaterializedError, daily_sales, read_table, world_manifest
 
-st.title("⚔️ HashiraMart — shop data")
+require_role("staff")
+st.title("📊 Shop data")
 
 
 @st.cache_data(ttl=60)
@@ -56,5 +58,5 @@ shown = products if style == "All" else products[products["breathing_style"] == 
 st.dataframe(
     shown[["name", "product_type", "breathing_style", "rarity", "price", "weight_kg", "stock"]],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )

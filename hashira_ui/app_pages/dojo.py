@@ -1,0 +1,78 @@
+"""Dojo: Nichirin points from battles, daily streaks and training, and the slayer's rank."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from hashira_ui import services
+from hashira_ui.dojo import RANKS, dojo_score
+from hashira_ui.session import require_role, show_missing
+from hashira_ui.world_data import NotMaterializedError, customer_battles, customer_events
+
+account = require_role("shopper")
+st.title("🥋 Dojo")
+
+db = services.app_db()
+today = dt.datetime.now(dt.UTC).date()
+try:
+    generated = customer_events(services.raw_dir(), account.customer_id)
+    battles = customer_battles(services.raw_dir(), account.customer_id)
+except NotMaterializedError as exc:
+    show_missing(exc)
+
+app_events = db.events_of_customer(account.customer_id)
+active_days = set(pd.to_datetime(generated["event_date"]).dt.date) | set(
+    pd.to_datetime(app_events["event_ts"]).dt.date
+)
+training = db.training_of_customer(account.customer_id)
+score = dojo_score(battles["success"].tolist(), active_days, training["minutes"].tolist(), today)
+
+rank_col, points_col, streak_col = st.columns(3)
+rank_col.metric("Rank", score.rank)
+points_col.metric("Nichirin points", f"{score.total:,}")
+streak_col.metric("Current streak", f"{score.current_streak} days", help="Active days in a row")
+if score.next_rank:
+    name, missing = score.next_rank
+    floor = max(t for _, t in RANKS if t <= score.total)
+    ceiling = dict(RANKS)[name]
+    st.progress((score.total - floor) / (ceiling - floor), text=f"{missing} points to {name}")
+else:
+    st.success("You are a Hashira: the highest rank.")
+
+st.subheader("Where your points come from")
+breakdown = pd.DataFrame(
+    {
+        "source": ["Battles won (+10)", "Streak days (+5)", "Training (+1 per 10 min)"],
+        "points": [score.battle_points, score.streak_points, score.training_points],
+    }
+)
+st.bar_chart(breakdown, x="source", y="points", horizontal=True)
+st.caption(
+    f"{score.battles_won} battles won, {score.battles_lost} lost; longest streak "
+    f"{score.longest_streak} days. Ranks: Apprentice 0–99, Slayer 100–499, Hashira 500+."
+)
+
+st.subheader("Log a training session")
+with st.form("training", clear_on_submit=True):
+    minutes = st.number_input("Minutes trained", min_value=1, max_value=1440, value=30, step=5)
+    day = st.date_input("Day", value=today, max_value=today)
+    if st.form_submit_button("Log training", type="primary"):
+        db.log_training(account.customer_id, int(minutes), day)
+        st.toast(f"Logged {int(minutes)} minutes: +{int(minutes) // 10} points", icon="🔥")
+        st.rerun()
+
+if len(battles):
+    st.subheader("Recent battles")
+    recent = battles.sort_values("battle_date", ascending=False).head(10)
+    names = services.products()["name"]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "battle day": recent["battle_date"],
+                "weapon": recent["product_id"].map(names),
+                "outcome": recent["success"].map({True: "won ⚔️", False: "lost"}),
+            }
+        ),
+        hide_index=True,
+    )

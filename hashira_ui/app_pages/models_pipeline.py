@@ -1,0 +1,74 @@
+"""Models & pipeline: champion models with baselines and oracle, asset freshness, failed runs."""
+
+import os
+
+import streamlit as st
+
+from hashira_ui import services
+from hashira_ui.model_registry import (
+    MODELS,
+    champion_info,
+    forecaster_comparison,
+    group_freshness,
+    last_materializations,
+    recommender_comparison,
+    summarizer_comparison,
+)
+from hashira_ui.session import require_role
+
+require_role("staff")
+st.title("🧪 Models & pipeline")
+
+dagster_url = os.environ.get("HASHIRA_DAGSTER_URL", "http://127.0.0.1:3000")
+mlflow_url = os.environ.get("HASHIRA_MLFLOW_URL", "http://127.0.0.1:5000")
+links = st.columns(2)
+links[0].link_button("Open the Dagster UI", dagster_url, icon="🛠️")
+links[1].link_button("Open the MLflow UI", mlflow_url, icon="📒")
+
+st.subheader("Champion models")
+comparisons = {
+    "hashira-recommender": (recommender_comparison, "MAP@12 etc. on the last 7 days"),
+    "hashira-forecaster": (forecaster_comparison, "backtest MASE and interval coverage"),
+    "hashira-summarizer": (summarizer_comparison, "ROUGE on the held-out phrasing set"),
+}
+for name, title in MODELS.items():
+    info = champion_info(services.mlflow(), name)
+    with st.container(border=True):
+        if info.version is None:
+            st.markdown(f"**{title}** — no champion yet: materialize its model asset.")
+            continue
+        st.markdown(
+            f"**{title}** — `{name}` champion **v{info.version}** of {info.versions}, "
+            f"registered {info.registered_at:%Y-%m-%d %H:%M} UTC"
+        )
+        compare, caption = comparisons[name]
+        table = compare(info.metrics)
+        if not table.empty:
+            st.dataframe(table, width="stretch")
+        st.caption(f"{caption}; run `{info.run_id}`")
+
+st.subheader("Asset groups")
+try:
+    from hashira_assets.lakehouse import dagster_instance
+
+    groups = services.asset_groups()
+    instance = dagster_instance()
+    if instance is None:
+        st.info("DAGSTER_HOME is not set, so there is no Dagster instance to read.")
+    else:
+        with instance:
+            materialized = last_materializations(instance, groups.keys())
+        freshness = group_freshness(groups, materialized)
+        st.dataframe(
+            freshness.rename(columns={"last": "last materialized (UTC)"}),
+            width="stretch",
+        )
+except Exception as exc:  # an unreachable instance must not take the whole page down
+    st.warning(f"Could not read the Dagster instance: {type(exc).__name__}: {exc}")
+
+st.subheader("Failed runs")
+failures = services.app_db().pipeline_failures(limit=20)
+if failures.empty:
+    st.success("No failed runs recorded.")
+else:
+    st.dataframe(failures, hide_index=True, width="stretch")

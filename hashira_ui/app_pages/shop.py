@@ -1,0 +1,122 @@
+"""Shop: personalized recommendations with their reasons, product cards and similar items."""
+
+import dataclasses
+
+import streamlit as st
+
+from hashira_assets.raw.vocabulary import BREATHING_STYLES
+from hashira_ui import services
+from hashira_ui.cards import product_card
+from hashira_ui.session import require_role, shop_session_id, show_missing, sign_in_as
+from hashira_ui.shop import NeedsOnboarding, merge_views, shop_event, shopper_for, validate_profile
+from hashira_ui.world_data import NotMaterializedError
+
+account = require_role("shopper")
+st.title(f"🛒 For you, {account.display_name}")
+
+try:
+    catalog = services.products()
+except NotMaterializedError as exc:
+    show_missing(exc)
+
+
+def log(product: dict, event_type: str) -> None:
+    """Log a shop event on the bus; views also count for the next recommendations at once."""
+    services.event_bus().publish([shop_event(account, shop_session_id(), product, event_type)])
+    if event_type == "view":
+        st.session_state["viewed"] = merge_views(
+            [product["product_id"]], st.session_state.get("viewed", ())
+        )
+        st.session_state["selected_product"] = int(product["product_id"])
+    else:
+        verb = {"cart": "added to your cart", "purchase": "bought — may it serve you well"}[
+            event_type
+        ]
+        st.toast(f"{product['name']}: {verb}", icon="✅")
+
+
+def on_view(product: dict) -> None:
+    log(product, "view")
+
+
+def on_cart(product: dict) -> None:
+    log(product, "cart")
+
+
+def on_buy(product: dict) -> None:
+    log(product, "purchase")
+
+
+def onboarding() -> None:
+    st.subheader("Tell us about your training")
+    st.write("Three questions, and the shop recommends at once.")
+    with st.form("onboarding"):
+        style = st.selectbox("Your breathing style", BREATHING_STYLES)
+        level = st.slider("Your level", 1, 100, 20)
+        budget = st.number_input("Budget per item (optional)", min_value=0.0, value=0.0, step=50.0)
+        if st.form_submit_button("Show my recommendations", type="primary"):
+            try:
+                profile = validate_profile(style, level, budget or None)
+            except ValueError as exc:
+                st.error(str(exc))
+                return
+            services.app_db().set_profile(account.username, profile)
+            sign_in_as(dataclasses.replace(account, profile=profile))
+            st.rerun()
+    st.stop()
+
+
+try:
+    model = services.recommender(services.recommender_version())
+except NotMaterializedError as exc:
+    show_missing(exc)
+
+online = services.event_bus().online_store().last_views(account.customer_id)
+viewed = merge_views(st.session_state.get("viewed", ()), online)
+try:
+    shopper = shopper_for(model, account, viewed, float(catalog["price"].median()))
+except NeedsOnboarding:
+    onboarding()
+
+selected = st.session_state.get("selected_product")
+if selected is not None and selected in catalog.index:
+    product = catalog.loc[selected].to_dict()
+    with st.container(border=True):
+        left, right = st.columns([2, 3])
+        with left:
+            st.subheader(product["name"])
+            st.caption(
+                f"{product['product_type']} · {product['breathing_style']} Breathing · "
+                f"{product['rarity']} · sharpness {product['sharpness']:.2f}"
+            )
+            st.metric("Price", f"{product['price']:,.2f}")
+            st.write(product["description"])
+            cart, buy, close = st.columns(3)
+            cart.button("Add to cart", on_click=on_cart, args=(product,), key="detail-cart")
+            buy.button("Buy", on_click=on_buy, args=(product,), key="detail-buy", type="primary")
+            if close.button("Close", key="detail-close"):
+                del st.session_state["selected_product"]
+                st.rerun()
+        with right:
+            st.markdown("**Similar items**")
+            similar = model.similar(selected, k=4)
+            for col, rec in zip(st.columns(2) * 2, similar, strict=False):
+                with col:
+                    product_card(catalog.loc[rec.product_id].to_dict(), f"sim-{rec.product_id}",
+                                 rec.reason, on_view=on_view)  # fmt: skip
+
+recommendations = model.recommend(shopper, k=12)
+if viewed:
+    st.caption(f"Counting your {len(viewed)} latest views.")
+for start in range(0, len(recommendations), 4):
+    for col, rec in zip(st.columns(4), recommendations[start : start + 4], strict=False):
+        with col:
+            product_card(
+                catalog.loc[rec.product_id].to_dict(),
+                f"rec-{rec.product_id}",
+                rec.reason,
+                on_view=on_view,
+                on_cart=on_cart,
+                on_buy=on_buy,
+            )
+st.caption(f"Recommender v{services.recommender_version()}")

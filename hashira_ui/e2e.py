@@ -1,0 +1,136 @@
+"""A scripted walk through the app in a real browser: Playwright driving Debian's Chromium.
+
+Used by the browser test (tests/test_app_browser.py) and by bench/bench_app.py, which measures
+page loads and takes the screenshots in docs/screenshots. Playwright is a dev dependency.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+APP = Path(__file__).resolve().parent / "streamlit_app.py"
+VIEWPORT = {"width": 1440, "height": 1000}
+TIMEOUT_MS = 120_000
+
+
+@contextlib.contextmanager
+def streamlit_server(home: Path, port: int, log_path: Path) -> Iterator[str]:
+    """Serve the app on loopback for `home` (HASHIRA_HOME); stop it by its process group id."""
+    env = {**os.environ, "HASHIRA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    args = [
+        sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for_health(f"{url}/_stcore/health", process)
+            yield url
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+def _wait_for_health(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+@contextlib.contextmanager
+def browser_page() -> Iterator[Any]:
+    """A fresh headless Chromium page (playwright.sync_api.Page)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_until_idle(page: Any) -> None:
+    """Wait until Streamlit has finished running the script (no 'running' status widget)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
+    )
+
+
+def sign_in(page: Any, url: str, username: str, password: str) -> None:
+    page.goto(url)
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    wait_until_idle(page)
+
+
+def open_page(page: Any, title: str, ready_text: str | None = None) -> float:
+    """Click a page in the sidebar; seconds until `ready_text` (or its title) shows and its script
+    finished running."""
+    start = time.perf_counter()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    if ready_text:
+        page.get_by_text(ready_text).first.wait_for()
+    else:
+        page.get_by_role("heading", name=title, exact=False).first.wait_for()
+    wait_until_idle(page)
+    return time.perf_counter() - start
+
+
+def shop_load_seconds(page: Any) -> float:
+    """Seconds from opening Shop to all twelve recommendation cards being shown."""
+    start = time.perf_counter()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Shop", exact=True).click()
+    page.get_by_text("💡").nth(11).wait_for()
+    wait_until_idle(page)
+    return time.perf_counter() - start
+
+
+def ask(page: Any, question: str) -> str:
+    """Ask the chat a question; the final answer's text once its cited products are shown."""
+    box = page.locator('[data-testid="stChatInput"] textarea')
+    box.fill(question)
+    box.press("Enter")
+    answers = page.locator('[data-testid="stChatMessage"]')
+    answers.nth(1).get_by_role("button", name="View").first.wait_for()
+    wait_until_idle(page)
+    return answers.nth(1).inner_text()
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for()
