@@ -60,7 +60,7 @@ def run(home: Path, repeats: int, screenshots: Path | None, question: str) -> di
             shot(page, screenshots, "1_shop")
             loads = []
             for _ in range(repeats):
-                e2e.open_page(page, "Dojo")
+                e2e.open_page(page, "Dojo", "Nichirin points")
                 loads.append(e2e.shop_load_seconds(page))
             result["shop_cached_load_s"] = {
                 "median": statistics.median(loads),
@@ -71,13 +71,13 @@ def run(home: Path, repeats: int, screenshots: Path | None, question: str) -> di
             page.get_by_text("Similar items").wait_for()
             e2e.wait_until_idle(page)
             shot(page, screenshots, "2_shop_product")
-            result["ask_page_s"] = e2e.open_page(page, "Ask HashiraMart")
+            result["ask_page_s"] = e2e.open_page(page, "Ask HashiraMart", "Product chat")
             start = time.perf_counter()
             answer = e2e.ask(page, question)
             result["first_chat_answer_s"] = time.perf_counter() - start
             result["chat_answer"] = answer
             shot(page, screenshots, "3_ask")
-            result["dojo_page_s"] = e2e.open_page(page, "Dojo")
+            result["dojo_page_s"] = e2e.open_page(page, "Dojo", "Nichirin points")
             shot(page, screenshots, "4_dojo")
             e2e.sign_out(page)
 

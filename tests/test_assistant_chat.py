@@ -78,3 +78,18 @@ def test_parse_question_filters(engine):
     assert intent.filters.breathing_style == "Water"
     assert intent.filters.max_price == 300 and intent.filters.in_stock is True
     assert not intent.unknown_words
+
+
+def test_superlative_questions_answer_with_the_catalogs_extreme(engine, tiny_documents):
+    rows = tiny_documents.to_pylist()
+    product_type = max({r["product_type"] for r in rows},
+                       key=lambda t: sum(r["product_type"] == t for r in rows))  # fmt: skip
+    of_type = [r for r in rows if r["product_type"] == product_type]
+    lightest = min(of_type, key=lambda r: (r["weight_kg"], r["product_id"]))
+    intent = g.parse_question(f"Which {product_type} is the lightest?", engine.vocab)
+    assert intent.superlative == ("weight", "min") and intent.attribute == "weight"
+    answer = engine.ask(ChatSession(), f"Which {product_type.lower()} is the lightest?")
+    assert answer.cited_ids[0] == lightest["product_id"]
+    assert g.states_fact(answer.text, lightest, "weight")
+    dearest = max(rows, key=lambda r: (r["price"], -r["product_id"]))
+    assert engine.search.extremes("price", True, 1)[0]["product_id"] == dearest["product_id"]

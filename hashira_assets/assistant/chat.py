@@ -200,6 +200,10 @@ class ChatEngine:
             return (named + others)[: max(self.k, len(named))]
         if intent.follow_up and session.focus_ids:
             return self.search.get(list(reversed(session.focus_ids[-2:])))
+        if intent.superlative:
+            attribute, end = intent.superlative
+            column = g.SORT_COLUMNS[attribute]
+            return self.search.extremes(column, end == "max", self.k, intent.filters)
         return [h.row for h in self.search.hybrid(question, self.k, intent.filters)]
 
     def _pair(self, session: ChatSession, intent: g.QuestionIntent, products: list) -> tuple | None:

@@ -23,6 +23,19 @@ _ATTRIBUTE_WORDS = {
     "sharpness": ("sharp", "sharpness", "edge"),
     "stock": ("in stock", "available", "availability", "sold out", "out of stock"),
 }
+# "Which katana is the lightest?" is answered by the extreme of the filtered catalog, not by
+# whatever retrieval happened to rank first.
+_SUPERLATIVES = {
+    "lightest": ("weight", "min"),
+    "heaviest": ("weight", "max"),
+    "cheapest": ("price", "min"),
+    "least expensive": ("price", "min"),
+    "most expensive": ("price", "max"),
+    "priciest": ("price", "max"),
+    "sharpest": ("sharpness", "max"),
+}
+# The index column each orderable attribute sorts by.
+SORT_COLUMNS = {"weight": "weight_kg", "price": "price", "sharpness": "sharpness"}
 _COMPARATIVES = {
     "lighter": ("weight", "less"),
     "heavier": ("weight", "more"),
@@ -126,6 +139,7 @@ class QuestionIntent:
     named_ids: tuple[int, ...]  # products named in the question, in order of appearance
     follow_up: bool
     unknown_words: tuple[str, ...]
+    superlative: tuple[str, str] | None = None  # (attribute, "min" | "max")
 
 
 def _number(text: str) -> float:
@@ -164,8 +178,11 @@ def parse_question(question: str, vocab: CatalogVocabulary) -> QuestionIntent:
         breathing_style=style,
         in_stock=in_stock,
     )
+    superlative = next(
+        (v for k, v in _SUPERLATIVES.items() if re.search(rf"\b{k}\b", residual)), None
+    )
     comparison = next((v for k, v in _COMPARATIVES.items() if k in lowered), None)
-    attribute = comparison[0] if comparison else None
+    attribute = comparison[0] if comparison else superlative[0] if superlative else None
     if attribute is None:
         for name, words in _ATTRIBUTE_WORDS.items():
             if any(re.search(rf"\b{re.escape(w)}", residual) for w in words):
@@ -175,7 +192,9 @@ def parse_question(question: str, vocab: CatalogVocabulary) -> QuestionIntent:
     unknown = tuple(
         w for w in tokens(residual) if len(w) > 2 and not w.isdigit() and not vocab.is_known(w)
     )
-    return QuestionIntent(filters, attribute, comparison, named_ids, follow_up, unknown)
+    return QuestionIntent(
+        filters, attribute, comparison, named_ids, follow_up, unknown, superlative
+    )
 
 
 # --------------------------------------------------------------------------- fact checking

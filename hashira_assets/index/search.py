@@ -171,6 +171,19 @@ class ProductSearch:
             raise ValueError(f"unknown search method {method!r}; use one of {SEARCH_METHODS}")
         return getattr(self, method)(query, k, filters)
 
+    def extremes(
+        self, column: str, largest: bool, k: int = 5, filters: SearchFilters | None = None
+    ) -> list[dict]:
+        """The k products with the smallest (or largest) `column` among those the filters
+        allow; ties go to the lower product id."""
+        query = self.table.search()
+        where = filters.where() if filters else None
+        if where:
+            query = query.where(where)
+        rows = query.select(RESULT_COLUMNS).limit(None).to_list()
+        sign = -1.0 if largest else 1.0
+        return sorted(rows, key=lambda r: (sign * float(r[column]), r["product_id"]))[:k]
+
     def get(self, product_ids: Sequence[int]) -> list[dict]:
         """Rows of the given products, in the given order (missing ids are skipped)."""
         if not product_ids:

@@ -31,7 +31,8 @@ score = dojo_score(battles["success"].tolist(), active_days, training["minutes"]
 rank_col, points_col, streak_col = st.columns(3)
 rank_col.metric("Rank", score.rank)
 points_col.metric("Nichirin points", f"{score.total:,}")
-streak_col.metric("Current streak", f"{score.current_streak} days", help="Active days in a row")
+days = "day" if score.current_streak == 1 else "days"
+streak_col.metric("Current streak", f"{score.current_streak} {days}", help="Active days in a row")
 if score.next_rank:
     name, missing = score.next_rank
     floor = max(t for _, t in RANKS if t <= score.total)
