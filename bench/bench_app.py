@@ -23,6 +23,8 @@ from hashira_ui import e2e
 
 SHOPPER = ("tanjiro", "hinokami-kagura")
 STAFF = ("urokodaki", "water-mentor")
+# Streamlit scrolls inside its own container, so a full-page screenshot is one viewport high.
+SCREENSHOT_VIEWPORT = {"width": 1440, "height": 1700}
 # Each staff page with a text that shows once its data is on screen.
 STAFF_PAGES = {
     "Forecasts": "Download this forecast (CSV)",
@@ -34,6 +36,8 @@ STAFF_PAGES = {
 
 def shot(page, folder: Path | None, name: str) -> None:
     if folder is not None:
+        # Widgets fill in a moment after the script has finished; let them settle.
+        page.wait_for_timeout(1500)
         page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
@@ -49,7 +53,11 @@ def run(home: Path, repeats: int, screenshots: Path | None, question: str) -> di
     result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "streamlit.log"
-        with e2e.streamlit_server(home, free_port(), log) as url, e2e.browser_page() as page:
+        viewport = SCREENSHOT_VIEWPORT if screenshots else None
+        with (
+            e2e.streamlit_server(home, free_port(), log) as url,
+            e2e.browser_page(viewport) as page,
+        ):
             page.goto(url)
             page.get_by_role("button", name="Sign in").wait_for()
             shot(page, screenshots, "0_sign_in")

@@ -65,7 +65,7 @@ def _wait_for_health(url: str, process: subprocess.Popen, timeout: float = 90.0)
 
 
 @contextlib.contextmanager
-def browser_page() -> Iterator[Any]:
+def browser_page(viewport: dict | None = None) -> Iterator[Any]:
     """A fresh headless Chromium page (playwright.sync_api.Page)."""
     from playwright.sync_api import sync_playwright
 
@@ -74,7 +74,7 @@ def browser_page() -> Iterator[Any]:
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(viewport=viewport or VIEWPORT)
             page.set_default_timeout(TIMEOUT_MS)
             yield page
         finally:

@@ -41,7 +41,7 @@ echo $! >"$PIDS/stream.pid"
 wait_for() {
   local url=$1 name=$2
   for _ in $(seq 1 120); do
-    if curl -fsS -o /dev/null "$url"; then echo "$name is up: $url"; return 0; fi
+    if curl -fs -o /dev/null "$url"; then echo "$name is up: $url"; return 0; fi
     sleep 1
   done
   echo "$name did not come up; see $PIDS/$name.log" >&2
@@ -55,4 +55,4 @@ echo "  Dagster UI:    http://127.0.0.1:3000"
 echo "  HashiraMart:   http://127.0.0.1:8501  (demo sign-ins: see the README)"
 echo "  MLflow UI:     http://127.0.0.1:5000"
 echo
-echo "Both run in the background; stop them with: make demo-stop"
+echo "They run in the background; stop them with: make demo-stop"

@@ -8,6 +8,7 @@ from hashira_ui.support import parse_transcript
 from hashira_ui.world_data import NotMaterializedError
 
 MAX_PASTE_CHARS = 20_000
+SENTIMENT_COLORS = {"negative": "#c1121f", "neutral": "#adb5bd", "positive": "#2a9d8f"}
 
 require_role("staff")
 st.title("🎧 Support QA")
@@ -70,7 +71,13 @@ with tab_summaries:
     shown = shown.sort_values("started_at", ascending=False).reset_index(drop=True)
 
     counts = summaries.groupby(["issue_category", "sentiment"]).size().rename("conversations")
-    st.bar_chart(counts.reset_index(), x="issue_category", y="conversations", color="sentiment")
+    by_sentiment = counts.unstack("sentiment", fill_value=0)
+    st.bar_chart(
+        by_sentiment,
+        color=[SENTIMENT_COLORS.get(name, "#6c757d") for name in by_sentiment.columns],
+        x_label="issue category",
+        y_label="conversations",
+    )
 
     st.caption(f"{len(shown):,} of {len(summaries):,} conversations; pick one to read it.")
     picked = st.dataframe(
