@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from hashira_assets.background import free_port
 from hashira_ui import e2e
 
 SHOPPER = ("tanjiro", "hinokami-kagura")
@@ -39,14 +40,6 @@ def shot(page, folder: Path | None, name: str) -> None:
         # Widgets fill in a moment after the script has finished; let them settle.
         page.wait_for_timeout(1500)
         page.screenshot(path=folder / f"{name}.png", full_page=True)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(home: Path, repeats: int, screenshots: Path | None, question: str) -> dict:

@@ -7,15 +7,13 @@ page loads and takes the screenshots in docs/screenshots. Playwright is a dev de
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from hashira_assets.background import background_process, wait_for_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,41 +25,16 @@ TIMEOUT_MS = 120_000
 @contextlib.contextmanager
 def streamlit_server(home: Path, port: int, log_path: Path) -> Iterator[str]:
     """Serve the app on loopback for `home` (HASHIRA_HOME); stop it by its process group id."""
-    env = {**os.environ, "HASHIRA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    env = {"HASHIRA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     args = [
         sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
         "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for_health(f"{url}/_stcore/health", process)
-            yield url
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-
-
-def _wait_for_health(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+    url = f"http://127.0.0.1:{port}"
+    with background_process(args, log_path, env) as process:
+        wait_for_http(f"{url}/_stcore/health", timeout=90, process=process)
+        yield url
 
 
 @contextlib.contextmanager

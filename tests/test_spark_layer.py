@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pyspark.find_spark_home import _find_spark_home
 
-from tests.servers import background_process, free_port, wait_for_http
+from hashira_assets.background import background_process, free_port, wait_for_http
 from tests.spark_layer import SPARK_TABLES, materialize_world, read_lake_table
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -1,4 +1,5 @@
-"""Background servers for integration tests: started by process id, stopped by that id."""
+"""Background servers for tests, benchmarks and the browser walk-through: each started by
+process id and stopped by that id."""
 
 from __future__ import annotations
 
