@@ -11,8 +11,14 @@ stop() {
   for name in dagster streamlit mlflow stream; do
     if [[ -f "$PIDS/$name.pid" ]]; then
       pid=$(cat "$PIDS/$name.pid")
-      # dagster dev and streamlit were started as group leaders: stop the whole group.
-      kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+      # Each server was started as a group leader: stop the whole group, politely first. dagster
+      # dev can outlive SIGTERM (seen here), so a group still alive after 20 s gets SIGKILL.
+      kill -TERM -- "-$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do
+        kill -0 -- "-$pid" 2>/dev/null || break
+        sleep 1
+      done
+      kill -KILL -- "-$pid" 2>/dev/null || true
       rm -f "$PIDS/$name.pid"
     fi
   done
