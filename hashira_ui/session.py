@@ -21,6 +21,11 @@ def sign_in_as(account: Account) -> None:
     st.session_state["shop_session_id"] = random.randrange(1, 2**62)
 
 
+def update_account(account: Account) -> None:
+    """Replace the signed-in account's details (same shop session)."""
+    st.session_state[ACCOUNT_KEY] = account
+
+
 def sign_out() -> None:
     """Forget everything about this browser session."""
     for key in list(st.session_state.keys()):

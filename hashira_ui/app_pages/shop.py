@@ -7,7 +7,7 @@ import streamlit as st
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
 from hashira_ui import services
 from hashira_ui.cards import product_card
-from hashira_ui.session import require_role, shop_session_id, show_missing, sign_in_as
+from hashira_ui.session import require_role, shop_session_id, show_missing, update_account
 from hashira_ui.shop import NeedsOnboarding, merge_views, shop_event, shopper_for, validate_profile
 from hashira_ui.world_data import NotMaterializedError
 
@@ -61,7 +61,7 @@ def onboarding() -> None:
                 st.error(str(exc))
                 return
             services.app_db().set_profile(account.username, profile)
-            sign_in_as(dataclasses.replace(account, profile=profile))
+            update_account(dataclasses.replace(account, profile=profile))
             st.rerun()
     st.stop()
 
@@ -85,9 +85,14 @@ if selected is not None and selected in catalog.index:
         left, right = st.columns([2, 3])
         with left:
             st.subheader(product["name"])
+            sharpness = (
+                f" · sharpness {int(product['sharpness'])}"
+                if product["department"] == "weapon"
+                else ""
+            )
             st.caption(
                 f"{product['product_type']} · {product['breathing_style']} Breathing · "
-                f"{product['rarity']} · sharpness {product['sharpness']:.2f}"
+                f"{product['rarity']}{sharpness}"
             )
             st.metric("Price", f"{product['price']:,.2f}")
             st.write(product["description"])
