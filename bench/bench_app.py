@@ -15,12 +15,16 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from hashira_assets.background import free_port
-from hashira_ui import e2e
+# The browser helpers live with the tests; run as `python bench/bench_app.py` from the repo root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support import browser as e2e
+from tests.support.background import free_port
 
 SHOPPER = ("tanjiro", "hinokami-kagura")
 STAFF = ("urokodaki", "water-mentor")

@@ -35,7 +35,7 @@ def _watch_memory(process: subprocess.Popen, peak: list[int], stop: threading.Ev
 
 
 def run(preset: str, seed: int, max_seconds: float | None, out_dir: Path) -> dict:
-    cmd = [sys.executable, "-m", "hashira_assets.cli", "generate", "--preset", preset,
+    cmd = [sys.executable, "-m", "hashira_cli.main", "generate", "--preset", preset,
            "--seed", str(seed), "--out", str(out_dir)]  # fmt: skip
     started = time.monotonic()
     process = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)

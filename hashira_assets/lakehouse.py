@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from hashira_assets import settings
+from resources import settings
 
 LAKEHOUSE_SELECTION = "group:raw or group:lake or group:silver or group:gold"
 # The local instance settings (SQLite storage) that `write_dagster_yaml` starts from.
@@ -103,9 +103,9 @@ def ensure_lakehouse(preset: str, seed: int, log: Callable[[str], None]) -> Path
     """The raw folder of a world of `preset` with silver and gold built, building them if needed."""
     import dagster as dg
 
-    from hashira_assets.cli import partition_range_tags, resolve_selection
     from hashira_assets.definitions import build_definitions
     from hashira_assets.raw.world_config import make_config
+    from hashira_assets.selection import partition_range_tags, resolve_selection
 
     if lakehouse_ready(preset, seed):
         log(f"using the {preset!r} lakehouse in {settings.hashira_home()}")

@@ -7,7 +7,8 @@ from typing import Any
 
 from dagster import EnvVar
 
-from hashira_assets import settings
+from hashira_assets.raw.world_resource import SyntheticWorldResource
+from resources import settings
 from resources.app_database import AppDatabaseResource
 from resources.event_bus import RedisEventBus, event_bus_from_env
 from resources.lake import LakeResource
@@ -16,7 +17,6 @@ from resources.mlflow_tracking import MlflowTrackingResource
 from resources.online_features import RedisOnlineFeatureStore, online_store_from_env
 from resources.spark import make_spark_resource
 from resources.vector_index import VectorIndexResource
-from resources.world import SyntheticWorldResource
 
 
 def world_resource(preset: str | None = None, seed: int = 42) -> SyntheticWorldResource:

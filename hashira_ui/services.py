@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from hashira_assets import settings
 from hashira_ui import world_data
 from hashira_ui.world_data import NotMaterializedError
+from resources import settings
 from resources.app_database import AppDatabaseResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
@@ -91,8 +91,8 @@ def _recommender(home: str, version: str):
 @st.cache_resource(show_spinner="Loading the language model…")
 def _llm(home: str):
     """The LLM: Gemini when GOOGLE_API_KEY is set, else the bundled SmolLM2 (loaded once)."""
-    from hashira_assets.index.embedding import offline_models
     from resources.llm import LLMResource
+    from resources.model_packages import offline_models
 
     offline_models()
     return LLMResource(google_api_key=os.environ.get("GOOGLE_API_KEY") or None).get_provider()

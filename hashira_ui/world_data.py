@@ -8,10 +8,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 
 from hashira_assets.raw.generate import read_manifest
-
-
-class NotMaterializedError(LookupError):
-    """An asset the page needs has not been materialized yet."""
+from hashira_serving.errors import NotMaterializedError
 
 
 def _missing_raw(table: str) -> NotMaterializedError:

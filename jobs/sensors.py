@@ -22,6 +22,7 @@ from dagster import (
     sensor,
 )
 
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from jobs.asset_jobs import daily_ingest, reindex, retrain, summarize_conversations
 from jobs.landing import EventThresholds, land_app_conversations, land_app_events
 from jobs.triggers import (
@@ -35,7 +36,6 @@ from jobs.triggers import (
 )
 from resources.app_database import AppDatabaseResource
 from resources.lake import LakeResource
-from resources.world import SyntheticWorldResource
 
 RUNNING = DefaultSensorStatus.RUNNING
 # A retrain in one of these states has not read its inputs yet, so it will see the newest days.

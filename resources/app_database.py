@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from hashira_assets import settings
+from resources import settings
 
 ROLES = ("shopper", "staff")
 # The shop events that share the generator's schema and flow into the lake; chat feedback is kept
@@ -203,7 +203,7 @@ class AppDatabaseResource(ConfigurableResource):
         display_name: str | None = None,
         profile: dict | None = None,
     ) -> Account:
-        """Store a new account; the caller hashes the password (see hashira_ui.auth)."""
+        """Store a new account; the caller hashes the password (see hashira_serving.accounts)."""
         username = username.strip()
         if not username or len(username) > 64:
             raise AccountError("A username needs 1 to 64 characters.")

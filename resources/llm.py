@@ -62,7 +62,7 @@ class LLMProvider(abc.ABC):
 def smollm_gguf_path() -> tuple[str, str]:
     """(folder, file name) of the bundled GGUF, found without importing the package (its
     __init__ needs llama.cpp, which we do not install)."""
-    from hashira_assets.index.embedding import package_dir
+    from resources.model_packages import package_dir
 
     folder = package_dir(SMOLLM_PACKAGE)
     if not (folder / SMOLLM_GGUF).exists():
@@ -76,7 +76,7 @@ _LOCAL_LOCK = threading.Lock()
 
 def load_local_model(num_threads: int = 1) -> tuple[Any, Any]:
     """(model, tokenizer) of SmolLM2, de-quantized from GGUF once per process."""
-    from hashira_assets.index.embedding import offline_models
+    from resources.model_packages import offline_models
 
     folder, gguf = smollm_gguf_path()
     key = (os.path.join(folder, gguf), num_threads)

@@ -29,7 +29,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from hashira_assets import settings
+from resources import settings
 
 CHAMPION_ALIAS = "champion"
 

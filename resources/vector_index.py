@@ -10,7 +10,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from hashira_assets import settings
+from resources import settings
 
 
 def default_lancedb_uri() -> str:

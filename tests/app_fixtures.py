@@ -14,8 +14,8 @@ import dagster as dg
 import pytest
 
 from hashira_assets.definitions import build_definitions
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
-from resources.world import SyntheticWorldResource
 
 MODEL_GROUPS = "group:recommender or group:forecast or group:index or group:assistant"
 
@@ -39,7 +39,7 @@ def app_home(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
     HASHIRA_TEST_APP_HOME names an already materialized tiny home to use instead (a developer's
     shortcut when iterating on the app's tests; CI always builds one)."""
-    from hashira_ui.auth import ensure_demo_accounts
+    from hashira_serving.accounts import ensure_demo_accounts
     from resources.app_database import AppDatabaseResource
 
     if os.environ.get("HASHIRA_TEST_APP_HOME"):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
-from resources.world import SyntheticWorldResource
 from tests.spark_layer import materialize_world
 
 

@@ -8,11 +8,11 @@ import dagster as dg
 import pandas as pd
 import pyarrow.dataset as ds
 
-from hashira_assets.cli import partition_range_tags
 from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.world_config import make_config
+from hashira_assets.raw.world_resource import SyntheticWorldResource
+from hashira_assets.selection import partition_range_tags
 from resources.lake import LakeResource
-from resources.world import SyntheticWorldResource
 
 SPARK_TABLES = {
     "silver": ["customers", "products", "interaction_events"],

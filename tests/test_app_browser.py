@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hashira_assets.background import free_port
-from hashira_ui import e2e
+from tests.support import browser as e2e
+from tests.support.background import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 

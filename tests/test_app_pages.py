@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hashira_ui import auth
+from hashira_serving import accounts as auth
 from resources.app_database import APP_CUSTOMER_ID_BASE, AppDatabaseResource
 
 APP = str(Path(__file__).resolve().parents[1] / "hashira_ui" / "streamlit_app.py")

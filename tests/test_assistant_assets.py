@@ -7,9 +7,9 @@ import pytest
 from hashira_assets.assistant.definitions import defs as assistant_defs
 from hashira_assets.assistant.summaries import SUMMARIZER_MODEL_NAME, summaries_path
 from hashira_assets.index.definitions import defs as index_defs
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
 from resources.vector_index import VectorIndexResource
-from resources.world import SyntheticWorldResource
 
 pytestmark = pytest.mark.slow
 

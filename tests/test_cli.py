@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from hashira_assets.cli import app
+from hashira_cli.main import app
 
 runner = CliRunner()
 

@@ -10,7 +10,6 @@ import pyarrow.dataset as ds
 import pytest
 from typer.testing import CliRunner
 
-from hashira_assets.cli import app
 from hashira_assets.forecast.assets import (
     forecaster_model,
     forecaster_promotion_gate,
@@ -25,6 +24,7 @@ from hashira_assets.forecast.training import (
     gate_status,
     train_and_register,
 )
+from hashira_cli.main import app
 from resources.mlflow_tracking import MlflowTrackingResource
 
 pytestmark = pytest.mark.integration

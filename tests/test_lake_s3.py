@@ -7,9 +7,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from hashira_assets.background import background_process, free_port, wait_for_http
 from hashira_assets.lake.landing import land_table
 from resources.lake import LakeResource
+from tests.support.background import background_process, free_port, wait_for_http
 from tests.test_lake_local import FailingReader
 
 pytestmark = pytest.mark.integration

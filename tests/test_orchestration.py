@@ -23,6 +23,7 @@ from hashira_assets.assistant.summaries import (
 from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.simulator import EVENT_SCHEMA
 from hashira_assets.raw.texts import SUPPORT_SCHEMA, SUPPORT_TOPICS
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from jobs.asset_jobs import INGEST_GROUPS, REINDEX_GROUPS, RETRAIN_GROUPS
 from jobs.landing import (
     EventThresholds,
@@ -46,7 +47,6 @@ from resources.app_database import (
     AppDatabaseResource,
 )
 from resources.lake import LakeResource
-from resources.world import SyntheticWorldResource
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 RANGE_START = "dagster/asset_partition_range_start"

@@ -16,8 +16,8 @@ import yaml
 from psycopg import sql
 from typer.testing import CliRunner
 
-from hashira_assets.cli import app
 from hashira_assets.lakehouse import dagster_storage, dagster_yaml
+from hashira_cli.main import app
 from resources.app_database import AppDatabaseResource
 from resources.mlflow_tracking import MlflowTrackingResource
 

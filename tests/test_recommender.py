@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from hashira_assets.cli import app
 from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper, generate_candidates
 from hashira_assets.recommender.content import content_vectors
 from hashira_assets.recommender.cutoff_state import CutoffState
@@ -28,6 +27,7 @@ from hashira_assets.recommender.training import (
     serving_model,
     train_recommender,
 )
+from hashira_cli.main import app
 from resources.mlflow_tracking import MlflowTrackingResource
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from pyspark.find_spark_home import _find_spark_home
 
-from hashira_assets.background import background_process, free_port, wait_for_http
 from tests.spark_layer import SPARK_TABLES, materialize_world, read_lake_table
+from tests.support.background import background_process, free_port, wait_for_http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[1]

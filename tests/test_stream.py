@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hashira_assets.background import background_process
-from hashira_assets.cli import app
 from hashira_assets.stream_consumer import ConsumerSettings, consume
+from hashira_cli.main import app
 from resources.event_bus import (
     DEFAULT_GROUP,
     EventBus,
@@ -33,6 +32,7 @@ from resources.online_features import (
     online_store_from_env,
     redis_client,
 )
+from tests.support.background import background_process
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 HASHIRA = str(Path(sys.executable).with_name("hashira"))

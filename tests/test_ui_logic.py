@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from hashira_ui import auth
+from hashira_serving import accounts as auth
 from hashira_ui.dojo import dojo_score, rank_for, streaks
 from hashira_ui.forecast_view import backtest_table, chart_frame
 from hashira_ui.model_registry import age_text, group_freshness, recommender_comparison

@@ -27,8 +27,8 @@ from hashira_assets.assistant.summaries import (
 )
 from hashira_assets.assistant.summarizers import load_summarizer
 from hashira_assets.metadata import markdown_preview
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
-from resources.world import SyntheticWorldResource
 
 
 class SummarizerTrainingConfig(Config):

@@ -11,7 +11,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hashira_assets import settings
 from hashira_assets.assistant.metrics import rouge_scores
 from hashira_assets.assistant.summarizers import (
     ExtractiveSummarizer,
@@ -20,6 +19,7 @@ from hashira_assets.assistant.summarizers import (
     load_summarizer,
 )
 from hashira_assets.index.documents import read_table
+from resources import settings
 
 SUMMARIZER_MODEL_NAME = "hashira-summarizer"
 TRAIN_PHRASING = "A"

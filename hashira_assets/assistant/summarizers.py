@@ -269,7 +269,7 @@ class Seq2SeqSummarizer(Summarizer):
     name = "seq2seq"
 
     def __init__(self, model_dir: str | Path, max_new_tokens: int = 64, batch_size: int = 16):
-        from hashira_assets.index.embedding import offline_models
+        from resources.model_packages import offline_models
 
         offline_models()
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer

@@ -23,7 +23,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hashira_assets import settings as hashira_settings
 from hashira_assets.forecast.backtest import (
     QUANTILES,
     ModelBacktest,
@@ -48,6 +47,7 @@ from hashira_assets.forecast.series import (
     exogenous,
     series_info,
 )
+from resources import settings as hashira_settings
 
 FORECASTER_MODEL_NAME = "hashira-forecaster"
 PROMOTION_METRIC = "holdout_relative_mase"

@@ -12,8 +12,8 @@ from dagster import (
 from hashira_assets.index.documents import load_product_documents
 from hashira_assets.index.search import ProductSearch
 from hashira_assets.index.store import sync_product_index
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.vector_index import VectorIndexResource
-from resources.world import SyntheticWorldResource
 
 
 @asset(

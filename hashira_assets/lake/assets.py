@@ -4,8 +4,8 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 
 from hashira_assets.lake.landing import land_table
 from hashira_assets.raw.generate import RAW_TABLES
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
-from resources.world import SyntheticWorldResource
 
 
 def lake_raw_asset(table: str) -> AssetsDefinition:

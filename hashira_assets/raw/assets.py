@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, Metadat
 from hashira_assets.metadata import markdown_preview
 from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.generate import RAW_TABLES
-from resources.world import SyntheticWorldResource
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 
 RAW_DESCRIPTIONS = {
     "customers": "Slayers who shop here: breathing style, rank, physique, region and signup date.",

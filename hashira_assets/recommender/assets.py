@@ -15,6 +15,7 @@ from dagster import (
 from pydantic import Field
 
 from hashira_assets.metadata import markdown_table
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from hashira_assets.recommender.data import load_shop_data
 from hashira_assets.recommender.recommendations import (
     read_recommendations,
@@ -33,7 +34,6 @@ from hashira_assets.recommender.training import (
 )
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
-from resources.world import SyntheticWorldResource
 
 GATE_CHECK = "beats_champion"
 

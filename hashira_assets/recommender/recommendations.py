@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hashira_assets import settings
 from hashira_assets.recommender.candidates import Shopper
 from hashira_assets.recommender.model import RecommenderModel
+from resources import settings
 
 RECOMMENDATION_SCHEMA = pa.schema(
     [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hashira_assets import settings
 from hashira_assets.recommender.model import RecommenderModel
 from hashira_assets.recommender.training import RECOMMENDER_MODEL_NAME
+from resources import settings
 
 
 class NoChampionError(LookupError):

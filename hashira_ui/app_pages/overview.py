@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from hashira_assets import settings
 from hashira_ui.session import require_role
 from hashira_ui.world_data import NotMaterializedError, daily_sales, read_table, world_manifest
+from resources import settings
 
 require_role("staff")
 st.title("📊 Shop data")

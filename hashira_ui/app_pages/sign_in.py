@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from hashira_ui import auth, services
+from hashira_serving import accounts as auth
+from hashira_ui import services
 from hashira_ui.session import sign_in_as
 from resources.app_database import AccountError
 

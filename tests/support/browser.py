@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hashira_assets.background import background_process, wait_for_http
+from tests.support.background import background_process, wait_for_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-APP = Path(__file__).resolve().parent / "streamlit_app.py"
+APP = Path(__file__).resolve().parents[2] / "hashira_ui" / "streamlit_app.py"
 VIEWPORT = {"width": 1440, "height": 1000}
 TIMEOUT_MS = 120_000
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from hashira_assets.cli_assistant import bench_app
+from hashira_cli.assistant import bench_app
 
 
 def _err(message: str) -> None:
@@ -111,7 +111,6 @@ def bench_recommender(
 ) -> None:
     """MAP@12, recall, NDCG and coverage of the ranker, baselines and oracle, per-source
     recall, training time, request latency p50/p99 and peak memory."""
-    from hashira_assets import settings
     from hashira_assets.lakehouse import ensure_lakehouse
     from hashira_assets.recommender.candidates import Shopper
     from hashira_assets.recommender.data import load_shop_data
@@ -120,6 +119,7 @@ def bench_recommender(
         serving_model,
         train_recommender,
     )
+    from resources import settings
     from resources.lake import LakeResource
 
     started = time.perf_counter()

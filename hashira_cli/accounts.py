@@ -7,9 +7,9 @@ import typer
 
 def demo_accounts() -> None:
     """Create the demo accounts in the app database (existing ones are kept) and list them."""
-    from hashira_assets import settings
-    from hashira_ui.auth import ensure_demo_accounts
-    from hashira_ui.world_data import NotMaterializedError
+    from hashira_serving.accounts import ensure_demo_accounts
+    from hashira_serving.errors import NotMaterializedError
+    from resources import settings
     from resources.app_database import AppDatabaseResource
 
     db = AppDatabaseResource()

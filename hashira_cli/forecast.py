@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from hashira_assets.cli_assistant import bench_app
+from hashira_cli.assistant import bench_app
 
 
 def _err(message: str) -> None:
@@ -87,7 +87,6 @@ def bench_forecaster(
 ) -> None:
     """Backtest metrics per level and model (vs the oracle), fit and predict time of the final
     forecast of every series, peak memory, and the airline check."""
-    from hashira_assets import settings
     from hashira_assets.forecast.airline import airline_check
     from hashira_assets.forecast.series import LEVELS, load_oracle_units, load_sales_series
     from hashira_assets.forecast.training import (
@@ -98,6 +97,7 @@ def bench_forecaster(
         make_spec,
     )
     from hashira_assets.raw.generate import read_manifest
+    from resources import settings
     from resources.lake import LakeResource
 
     root = home or settings.hashira_home()

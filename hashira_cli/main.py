@@ -9,15 +9,16 @@ from typing import Annotated
 
 import typer
 
-from hashira_assets import settings
-from hashira_assets.cli_app import demo_accounts
-from hashira_assets.cli_assistant import bench_app, summarize
-from hashira_assets.cli_forecast import forecast
-from hashira_assets.cli_recommender import recommend
-from hashira_assets.cli_stream import stream_consume
 from hashira_assets.lakehouse import dagster_instance
 from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_config
+from hashira_assets.selection import partition_range_tags, resolve_selection
+from hashira_cli.accounts import demo_accounts
+from hashira_cli.assistant import bench_app, summarize
+from hashira_cli.forecast import forecast
+from hashira_cli.recommender import recommend
+from hashira_cli.stream import stream_consume
+from resources import settings
 
 app = typer.Typer(help="HashiraMart: generate the synthetic shop and run its asset graph.")
 
@@ -162,28 +163,6 @@ def dagster_yaml(
         raise typer.Exit(code=2) from exc
     storage = "PostgreSQL" if dagster_storage(os.environ) else "SQLite"
     typer.echo(f"{path}: {storage} storage")
-
-
-def partition_range_tags(config) -> dict[str, str]:
-    """Run tags that cover every day of the world in one run (daily assets backfill as one)."""
-    return {
-        "dagster/asset_partition_range_start": config.start_date.isoformat(),
-        "dagster/asset_partition_range_end": config.end_date.isoformat(),
-    }
-
-
-def resolve_selection(select: str, assets: list) -> list:
-    """Asset keys a Dagster selection string picks; the raw tables come all or none, because the
-    world is generated in one pass."""
-    import dagster as dg
-
-    from hashira_assets.raw.generate import RAW_TABLES
-
-    keys = set(dg.AssetSelection.from_string(select).resolve(assets))
-    raw_keys = {dg.AssetKey(name) for name in RAW_TABLES}
-    if keys & raw_keys:
-        keys |= raw_keys
-    return sorted(keys, key=lambda k: k.to_user_string())
 
 
 # The AI assistant's commands live in their own module; `bench` is a sub-app other domains extend.

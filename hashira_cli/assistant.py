@@ -40,7 +40,7 @@ def summarize(
         LLMSummarizer,
         load_summarizer,
     )
-    from hashira_assets.index.embedding import offline_models
+    from resources.model_packages import offline_models
 
     offline_models()
     if not file.exists():
@@ -118,12 +118,12 @@ def bench_assistant(
         retrieval_questions,
     )
     from hashira_assets.index.documents import load_product_documents
-    from hashira_assets.index.embedding import offline_models
     from hashira_assets.index.search import ProductSearch
     from hashira_assets.index.store import sync_product_index
     from hashira_assets.raw.generate import generate_world
     from hashira_assets.raw.world_config import WorldConfigError, make_config
     from resources.llm import LLMResource
+    from resources.model_packages import offline_models
 
     offline_models()
     started = time.perf_counter()

@@ -1,0 +1,1 @@
+"""The `hashira` command line: graph commands and the request-answering commands."""

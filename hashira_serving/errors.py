@@ -1,0 +1,19 @@
+"""Errors every client of the serving layer handles the same way."""
+
+from __future__ import annotations
+
+
+class NotMaterializedError(LookupError):
+    """An asset the request needs has not been materialized yet; the message says which."""
+
+
+class NotFoundError(LookupError):
+    """The request names something that does not exist (a product, customer or series id)."""
+
+
+def missing(asset: str, what: str) -> NotMaterializedError:
+    """The standard message for a missing asset."""
+    return NotMaterializedError(
+        f"{what} is not materialized yet: run `make demo`, or materialize `{asset}` in the "
+        "Dagster UI."
+    )
