@@ -165,6 +165,19 @@ def dagster_yaml(
     typer.echo(f"{path}: {storage} storage")
 
 
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the REST API with uvicorn (docs at /docs)."""
+    import uvicorn
+
+    _echo_err(f"HashiraMart API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    uvicorn.run("hashira_api.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
 # The AI assistant's commands live in their own module; `bench` is a sub-app other domains extend.
 app.command()(summarize)
 app.command()(recommend)

@@ -121,3 +121,11 @@ def ensure_demo_accounts(db: AppDatabaseResource, raw_dir: Path) -> list[tuple[D
             account = found[0]
         out.append((demo, -1 if account.customer_id is None else account.customer_id))
     return out
+
+
+def account_by_username(username: str) -> Account | None:
+    """The account of a username, or None."""
+    from hashira_serving.context import app_db
+
+    found = app_db().account_with_hash(username.strip().lower())
+    return found[0] if found is not None else None

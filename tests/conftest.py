@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.assistant_fixtures",
     "tests.lakehouse_fixtures",
     "tests.app_fixtures",
+    "tests.api_fixtures",
 ]
 
 # Tests never write into a developer's ./data: the session gets its own HASHIRA_HOME before any

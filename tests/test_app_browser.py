@@ -27,12 +27,14 @@ def chromium():
 
 
 def test_shopper_journey_in_a_real_browser(app_home, chromium, tmp_path):
-    from hashira_ui.world_data import read_table
+    import pyarrow.dataset as ds
+
     from resources.app_database import AppDatabaseResource
 
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    name = read_table(app_home / "raw", "products", ["name"])["name"].iloc[0]
+    name = ds.dataset(app_home / "lake" / "silver" / "products").to_table(["name"])["name"][0]
+    name = name.as_py()
     with (
         e2e.streamlit_server(app_home, free_port(), tmp_path / "streamlit.log") as url,
         e2e.browser_page() as page,

@@ -191,7 +191,7 @@ def test_dojo_counts_points_and_training(home):
 
 
 def auth_rank(points: int) -> str:
-    from hashira_ui.dojo import rank_for
+    from hashira_serving.dojo_points import rank_for
 
     return rank_for(points)
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from hashira_serving import accounts as auth
-from hashira_ui.dojo import dojo_score, rank_for, streaks
+from hashira_serving.dojo_points import dojo_score, rank_for, streaks
+from hashira_serving.models import age_text, group_freshness, recommender_comparison
+from hashira_serving.recommendations import merge_views, profile_text, validate_profile
 from hashira_ui.forecast_view import backtest_table, chart_frame
-from hashira_ui.model_registry import age_text, group_freshness, recommender_comparison
-from hashira_ui.shop import merge_views, profile_text, validate_profile
 from resources.app_database import AccountError, AppDatabaseResource
 
 D = dt.date

@@ -15,9 +15,9 @@ STAFF = Account("kagaya", "staff", None, "Kagaya", None)
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    import streamlit as st
+    from hashira_serving.cache import clear_all
 
-    st.cache_data.clear()
+    clear_all()
 
 
 def staff_page() -> AppTest:
@@ -33,14 +33,17 @@ def test_missing_world_says_how_to_materialize_it(hashira_home):
     assert "make demo" in page.info[0].value
 
 
-def test_overview_shows_counts_sales_and_catalog(hashira_home, tiny_world):
-    import shutil
+def test_overview_shows_what_silver_and_gold_published(app_home, monkeypatch):
+    import pyarrow.dataset as ds
 
-    shutil.copytree(tiny_world.out_dir, hashira_home / "raw")
+    monkeypatch.setenv("HASHIRA_HOME", str(app_home))
+    silver = app_home / "lake" / "silver"
     page = staff_page()
     assert not page.exception
-    assert page.metric[0].value == "500"
-    assert page.metric[1].value == "200"
+    assert page.metric[0].value == f"{ds.dataset(silver / 'customers').count_rows():,}"
+    assert page.metric[1].value == f"{ds.dataset(silver / 'products').count_rows():,}"
+    events = ds.dataset(silver / "interaction_events", partitioning="hive").count_rows()
+    assert page.metric[2].value == f"{events:,}"
     page.selectbox[0].select("Water").run()
     shown = page.dataframe[0].value
     assert len(shown) > 0 and set(shown["breathing_style"]) == {"Water"}

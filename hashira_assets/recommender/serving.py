@@ -42,9 +42,10 @@ def load_champion(mlflow_tracking, folder: str | Path) -> Champion:
     return Champion(model=RecommenderModel.load(local), version=version)
 
 
-def cached_champion(mlflow_tracking) -> Champion:
-    """The champion, downloaded once per version under $HASHIRA_HOME/recommender/champion."""
-    version = champion_version(mlflow_tracking)
+def cached_champion(mlflow_tracking, version: str | None = None) -> Champion:
+    """The champion (or one `version`), downloaded once per version under
+    $HASHIRA_HOME/recommender/champion."""
+    version = version or champion_version(mlflow_tracking)
     cache = settings.hashira_home() / "recommender" / "champion" / f"v{version}"
     ready = cache / ".complete"
     if not ready.exists():

@@ -4,13 +4,12 @@ import uuid
 
 import streamlit as st
 
-from hashira_assets.assistant.chat import ChatAnswer, ChatSession
-from hashira_ui import services
+from hashira_serving import catalog, chat, events, recommendations
+from hashira_serving.chat import ChatAnswer, ChatSession
+from hashira_serving.context import app_db
+from hashira_serving.errors import NotMaterializedError
 from hashira_ui.cards import product_card
-from hashira_ui.chat_view import coach_profile, owned_weapons
 from hashira_ui.session import require_role, shop_session_id, show_missing
-from hashira_ui.shop import merge_views, shop_event
-from hashira_ui.world_data import NotMaterializedError
 
 account = require_role("shopper")
 if st.session_state.pop("open_in_shop", False):
@@ -18,8 +17,9 @@ if st.session_state.pop("open_in_shop", False):
 st.title("💬 Ask HashiraMart")
 
 try:
-    catalog = services.products()
-    engine = services.chat_engine()
+    products = catalog.products()
+    with st.spinner("Loading the language model…"):
+        chat.engine()
 except NotMaterializedError as exc:
     show_missing(exc)
 
@@ -36,8 +36,8 @@ persona = "coach" if mode == "Combat coach" else "shop"
 
 def open_in_shop(product: dict) -> None:
     """Log the view and show the product on the Shop page (switched to on the next run)."""
-    services.event_bus().publish([shop_event(account, shop_session_id(), product, "view")])
-    st.session_state["viewed"] = merge_views(
+    events.publish_shop_event(account, shop_session_id(), int(product["product_id"]), "view")
+    st.session_state["viewed"] = recommendations.merge_views(
         [product["product_id"]], st.session_state.get("viewed", ())
     )
     st.session_state["selected_product"] = int(product["product_id"])
@@ -50,7 +50,7 @@ def save_feedback(turn: int) -> None:
         return
     record = st.session_state["chat_turns"][turn]
     answer: ChatAnswer = record["answer"]
-    services.app_db().record_chat_feedback(
+    app_db().record_chat_feedback(
         conversation_id=st.session_state["chat_id"],
         username=account.username,
         persona=record["persona"],
@@ -67,12 +67,12 @@ def show_answer(turn: int, record: dict) -> None:
     answer: ChatAnswer = record["answer"]
     for notice in answer.notices:
         st.caption(f"ℹ️ {notice}")
-    cited = [p for p in answer.cited_ids if p in catalog.index][:3]
+    cited = [p for p in answer.cited_ids if p in products.index][:3]
     if cited:
         for col, product_id in zip(st.columns(len(cited)), cited, strict=True):
             with col:
                 product_card(
-                    catalog.loc[product_id].to_dict(),
+                    catalog.product(product_id),
                     f"cite-{turn}-{product_id}",
                     on_view=open_in_shop,
                 )
@@ -112,13 +112,11 @@ if persona == "coach":
         "The combat coach suggests a routine for your weakest attribute and gear from the shop."
     )
     if st.button("Get my training plan", type="primary"):
-        profile = coach_profile(services.raw_dir(), account)
-        owned = owned_weapons(services.raw_dir(), account, catalog)
         question = "My training plan"
         with st.chat_message("user"):
             st.write(question)
         with st.chat_message("assistant"):
-            answer = stream_answer(engine.coach(profile, owned))
+            answer = stream_answer(chat.coach_stream(account))
         st.session_state["chat_turns"].append(
             {"question": question, "answer": answer, "persona": persona}
         )
@@ -132,9 +130,7 @@ else:
             with st.chat_message("user"):
                 st.write(question)
             with st.chat_message("assistant"):
-                answer = stream_answer(
-                    engine.ask_stream(st.session_state["chat_session"], question)
-                )
+                answer = stream_answer(chat.ask_stream(st.session_state["chat_session"], question))
             st.session_state["chat_turns"].append(
                 {"question": question, "answer": answer, "persona": persona}
             )

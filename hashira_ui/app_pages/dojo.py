@@ -5,28 +5,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from hashira_ui import services
-from hashira_ui.dojo import RANKS, dojo_score
+from hashira_serving import catalog, events
+from hashira_serving.dojo_points import RANKS
+from hashira_serving.errors import NotMaterializedError
 from hashira_ui.session import require_role, show_missing
-from hashira_ui.world_data import NotMaterializedError, customer_battles, customer_events
 
 account = require_role("shopper")
 st.title("🥋 Dojo")
 
-db = services.app_db()
 today = dt.datetime.now(dt.UTC).date()
 try:
-    generated = customer_events(services.raw_dir(), account.customer_id)
-    battles = customer_battles(services.raw_dir(), account.customer_id)
+    dojo = events.dojo(account, today)
 except NotMaterializedError as exc:
     show_missing(exc)
-
-app_events = db.events_of_customer(account.customer_id)
-active_days = set(pd.to_datetime(generated["event_date"]).dt.date) | set(
-    pd.to_datetime(app_events["event_ts"]).dt.date
-)
-training = db.training_of_customer(account.customer_id)
-score = dojo_score(battles["success"].tolist(), active_days, training["minutes"].tolist(), today)
+score, battles = dojo.score, dojo.battles
 
 rank_col, points_col, streak_col = st.columns(3)
 rank_col.metric("Rank", score.rank)
@@ -59,14 +51,14 @@ with st.form("training", clear_on_submit=True):
     minutes = st.number_input("Minutes trained", min_value=1, max_value=1440, value=30, step=5)
     day = st.date_input("Day", value=today, max_value=today)
     if st.form_submit_button("Log training", type="primary"):
-        db.log_training(account.customer_id, int(minutes), day)
+        events.log_training(account, int(minutes), day)
         st.toast(f"Logged {int(minutes)} minutes: +{int(minutes) // 10} points", icon="🔥")
         st.rerun()
 
 if len(battles):
     st.subheader("Recent battles")
     recent = battles.sort_values("battle_date", ascending=False).head(10)
-    names = services.products()["name"]
+    names = catalog.names()
     st.dataframe(
         pd.DataFrame(
             {

@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from hashira_assets.forecast.training import select_forecast
-from hashira_ui import services
-from hashira_ui.forecast_view import backtest_table, chart_frame, forecast_chart, history_of
-from hashira_ui.model_registry import champion_info
+from hashira_serving import catalog, forecasts
+from hashira_serving.context import mlflow
+from hashira_serving.errors import NotMaterializedError
+from hashira_serving.models import champion_info
+from hashira_ui.forecast_view import backtest_table, chart_frame, forecast_chart
 from hashira_ui.session import require_role, show_missing
-from hashira_ui.world_data import NotMaterializedError
 
 require_role("staff")
 st.title("📈 Sales forecasts")
 
 try:
-    forecasts = services.forecasts()
-    catalog = services.products()
+    forecasts.forecasts()
+    products = catalog.products()
 except NotMaterializedError as exc:
     show_missing(exc)
 
@@ -23,30 +23,30 @@ level = st.segmented_control(
 )
 level = level or "total"
 if level == "category":
-    categories = sorted(forecasts.loc[forecasts["level"] == "category", "series_id"].unique())
-    category = st.selectbox("Category", categories)
-    frame, series_id, title = select_forecast(forecasts, category=category), category, category
+    category = st.selectbox("Category", forecasts.series_ids("category"))
+    series_id, title = category, category
 elif level == "product":
-    ids = sorted(forecasts.loc[forecasts["level"] == "product", "product_id"].unique())
     product_id = st.selectbox(
         "Product",
-        ids,
-        format_func=lambda p: f"{catalog.loc[p, 'name']} (#{p})" if p in catalog.index else str(p),
+        forecasts.series_ids("product"),
+        format_func=lambda p: (
+            f"{products.loc[p, 'name']} (#{p})" if p in products.index else str(p)
+        ),
     )
-    frame = select_forecast(forecasts, product=int(product_id))
-    series_id, title = str(product_id), catalog.loc[product_id, "name"]
+    series_id = str(product_id)
+    title = products.loc[product_id, "name"] if product_id in products.index else series_id
 else:
-    frame, series_id, title = select_forecast(forecasts, total=True), "total", "The whole shop"
+    series_id, title = None, "The whole shop"
+published = forecasts.forecast_with_history(level, series_id)
+frame = published["forecast"]
 
 days = st.slider("Days ahead", 7, int(frame["horizon"].max()), int(frame["horizon"].max()))
 frame = frame[frame["horizon"] <= days]
 first = frame.iloc[0]
 
-try:
-    history = history_of(services.sales_series(), level, series_id)
-except (NotMaterializedError, KeyError) as exc:
-    st.caption(f"No sales history to show: {exc}")
-    history = frame.iloc[0:0][["date", "units"]]
+history = published["history"]
+if history.empty:
+    st.caption("No sales history to show: the gold sales tables are not materialized yet.")
 st.altair_chart(chart_frame(history, frame).pipe(forecast_chart, title), width="stretch")
 
 total_col, band_col, model_col = st.columns(3)
@@ -56,7 +56,7 @@ model_col.metric("Model", f"{first['model']} · v{first['model_version']}")
 st.caption(f"Data to {first['cutoff']}; intervals are 80% (darker) and 95% (lighter).")
 
 st.subheader("Backtest against seasonal naive")
-info = champion_info(services.mlflow(), "hashira-forecaster")
+info = champion_info(mlflow(), "hashira-forecaster")
 table = backtest_table(info.metrics, level)
 if table.empty:
     st.caption("No backtest metrics recorded for the champion forecaster.")
@@ -70,6 +70,6 @@ else:
 st.download_button(
     "Download this forecast (CSV)",
     frame.to_csv(index=False).encode(),
-    file_name=f"forecast_{level}_{series_id}.csv".replace(" ", "_"),
+    file_name=f"forecast_{level}_{series_id or 'total'}.csv".replace(" ", "_"),
     mime="text/csv",
 )

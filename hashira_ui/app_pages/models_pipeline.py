@@ -4,13 +4,12 @@ import os
 
 import streamlit as st
 
-from hashira_ui import services
-from hashira_ui.model_registry import (
+from hashira_serving import models
+from hashira_serving.context import mlflow
+from hashira_serving.models import (
     MODELS,
     champion_info,
     forecaster_comparison,
-    group_freshness,
-    last_materializations,
     recommender_comparison,
     summarizer_comparison,
 )
@@ -32,7 +31,7 @@ comparisons = {
     "hashira-summarizer": (summarizer_comparison, "ROUGE on the held-out phrasing set"),
 }
 for name, title in MODELS.items():
-    info = champion_info(services.mlflow(), name)
+    info = champion_info(mlflow(), name)
     with st.container(border=True):
         if info.version is None:
             st.markdown(f"**{title}** — no champion yet: materialize its model asset.")
@@ -49,16 +48,10 @@ for name, title in MODELS.items():
 
 st.subheader("Asset groups")
 try:
-    from hashira_assets.lakehouse import dagster_instance
-
-    groups = services.asset_groups()
-    instance = dagster_instance()
-    if instance is None:
+    freshness = models.pipeline_freshness()
+    if freshness is None:
         st.info("DAGSTER_HOME is not set, so there is no Dagster instance to read.")
     else:
-        with instance:
-            materialized = last_materializations(instance, groups.keys())
-        freshness = group_freshness(groups, materialized)
         st.dataframe(
             freshness.rename(columns={"last": "last materialized (UTC)"}),
             width="stretch",
@@ -67,7 +60,7 @@ except Exception as exc:  # an unreachable instance must not take the whole page
     st.warning(f"Could not read the Dagster instance: {type(exc).__name__}: {exc}")
 
 st.subheader("Failed runs")
-failures = services.app_db().pipeline_failures(limit=20)
+failures = models.pipeline_failures(limit=20)
 if failures.empty:
     st.success("No failed runs recorded.")
 else:

@@ -4,27 +4,27 @@ import dataclasses
 
 import streamlit as st
 
-from hashira_assets.raw.vocabulary import BREATHING_STYLES
-from hashira_ui import services
+from hashira_serving import catalog, events, recommendations
+from hashira_serving.context import app_db
+from hashira_serving.errors import NotMaterializedError
+from hashira_serving.recommendations import BREATHING_STYLES, NeedsOnboarding
 from hashira_ui.cards import product_card
 from hashira_ui.session import require_role, shop_session_id, show_missing, update_account
-from hashira_ui.shop import NeedsOnboarding, merge_views, shop_event, shopper_for, validate_profile
-from hashira_ui.world_data import NotMaterializedError
 
 account = require_role("shopper")
 st.title(f"🛒 For you, {account.display_name}")
 
 try:
-    catalog = services.products()
+    products = catalog.products()
 except NotMaterializedError as exc:
     show_missing(exc)
 
 
 def log(product: dict, event_type: str) -> None:
     """Log a shop event on the bus; views also count for the next recommendations at once."""
-    services.event_bus().publish([shop_event(account, shop_session_id(), product, event_type)])
+    events.publish_shop_event(account, shop_session_id(), int(product["product_id"]), event_type)
     if event_type == "view":
-        st.session_state["viewed"] = merge_views(
+        st.session_state["viewed"] = recommendations.merge_views(
             [product["product_id"]], st.session_state.get("viewed", ())
         )
         st.session_state["selected_product"] = int(product["product_id"])
@@ -56,31 +56,26 @@ def onboarding() -> None:
         budget = st.number_input("Budget per item (optional)", min_value=0.0, value=0.0, step=50.0)
         if st.form_submit_button("Show my recommendations", type="primary"):
             try:
-                profile = validate_profile(style, level, budget or None)
+                profile = recommendations.validate_profile(style, level, budget or None)
             except ValueError as exc:
                 st.error(str(exc))
                 return
-            services.app_db().set_profile(account.username, profile)
+            app_db().set_profile(account.username, profile)
             update_account(dataclasses.replace(account, profile=profile))
             st.rerun()
     st.stop()
 
 
 try:
-    model = services.recommender(services.recommender_version())
+    recs = recommendations.for_account(account, st.session_state.get("viewed", ()), k=12)
 except NotMaterializedError as exc:
     show_missing(exc)
-
-online = services.event_bus().online_store().last_views(account.customer_id)
-viewed = merge_views(st.session_state.get("viewed", ()), online)
-try:
-    shopper = shopper_for(model, account, viewed, float(catalog["price"].median()))
 except NeedsOnboarding:
     onboarding()
 
 selected = st.session_state.get("selected_product")
-if selected is not None and selected in catalog.index:
-    product = catalog.loc[selected].to_dict()
+if selected is not None and selected in products.index:
+    product = catalog.product(selected)
     with st.container(border=True):
         left, right = st.columns([2, 3])
         with left:
@@ -104,24 +99,24 @@ if selected is not None and selected in catalog.index:
                 st.rerun()
         with right:
             st.markdown("**Similar items**")
-            similar = model.similar(selected, k=4)
+            similar = recommendations.similar(selected, k=4).items
             for col, rec in zip(st.columns(2) * 2, similar, strict=False):
                 with col:
-                    product_card(catalog.loc[rec.product_id].to_dict(), f"sim-{rec.product_id}",
+                    product_card(catalog.product(rec.product_id), f"sim-{rec.product_id}",
                                  rec.reason, on_view=on_view)  # fmt: skip
 
-recommendations = model.recommend(shopper, k=12)
+viewed = recommendations.recent_views(account, st.session_state.get("viewed", ()))
 if viewed:
     st.caption(f"Counting your {len(viewed)} latest views.")
-for start in range(0, len(recommendations), 4):
-    for col, rec in zip(st.columns(4), recommendations[start : start + 4], strict=False):
+for start in range(0, len(recs.items), 4):
+    for col, rec in zip(st.columns(4), recs.items[start : start + 4], strict=False):
         with col:
             product_card(
-                catalog.loc[rec.product_id].to_dict(),
+                catalog.product(rec.product_id),
                 f"rec-{rec.product_id}",
                 rec.reason,
                 on_view=on_view,
                 on_cart=on_cart,
                 on_buy=on_buy,
             )
-st.caption(f"Recommender v{services.recommender_version()}")
+st.caption(f"Recommender v{recs.model_version}")

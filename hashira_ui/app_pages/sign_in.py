@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hashira_serving import accounts as auth
-from hashira_ui import services
+from hashira_serving.context import app_db
 from hashira_ui.session import sign_in_as
 from resources.app_database import AccountError
 
@@ -16,7 +16,7 @@ with sign_in_tab, st.form("sign_in"):
     username = st.text_input("Username")
     password = st.text_input("Password", type="password")
     if st.form_submit_button("Sign in", type="primary"):
-        account = auth.sign_in(services.app_db(), username, password)
+        account = auth.sign_in(app_db(), username, password)
         if account is None:
             st.error("Wrong username or password.")
         else:
@@ -34,7 +34,7 @@ with sign_up_tab, st.form("sign_up"):
     )
     if st.form_submit_button("Open my account"):
         try:
-            account = auth.sign_up_shopper(services.app_db(), new_name, new_password, display)
+            account = auth.sign_up_shopper(app_db(), new_name, new_password, display)
         except AccountError as exc:
             st.error(str(exc))
         else:

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from hashira_ui import services
+from hashira_serving import summaries as support
+from hashira_serving.context import app_db
+from hashira_serving.errors import NotMaterializedError
 from hashira_ui.session import require_role, show_missing
 from hashira_ui.support import parse_transcript
-from hashira_ui.world_data import NotMaterializedError
 
-MAX_PASTE_CHARS = 20_000
 SENTIMENT_COLORS = {"negative": "#c1121f", "neutral": "#adb5bd", "positive": "#2a9d8f"}
 
 require_role("staff")
@@ -22,23 +22,19 @@ with tab_paste:
         key="pasted_conversation",
     )
     if st.button("Summarize", type="primary", key="summarize_pasted"):
-        text = pasted.strip()
-        if not text:
-            st.warning("Paste a conversation first.")
+        try:
+            result = support.summarize(pasted)
+        except ValueError as exc:
+            st.warning(str(exc))
         else:
-            if len(text) > MAX_PASTE_CHARS:
-                text = text[:MAX_PASTE_CHARS]
-                st.caption(
-                    f"ℹ️ The conversation was cut to its first {MAX_PASTE_CHARS:,} characters."
-                )
-            model, label = services.summarizer()
-            result = model.summarize(text)
+            for notice in result.notices:
+                st.caption(f"ℹ️ {notice}")
             st.markdown(f"**Summary.** {result.summary}")
             cols = st.columns(3)
             cols[0].metric("Issue", result.issue_category)
             cols[1].metric("Resolution", result.resolution)
             cols[2].metric("Sentiment", result.sentiment)
-            st.caption(f"Summarized by {label}.")
+            st.caption(f"Summarized by {result.model_version}.")
 
     with st.expander("Save it as a support conversation"):
         st.caption(
@@ -49,7 +45,7 @@ with tab_paste:
         if st.button("Save conversation", key="save_pasted"):
             try:
                 turns = parse_transcript(pasted)
-                saved = services.app_db().add_support_conversation(int(customer_id), turns)
+                saved = app_db().add_support_conversation(int(customer_id), turns)
             except ValueError as exc:
                 st.error(str(exc))
             else:
@@ -57,7 +53,7 @@ with tab_paste:
 
 with tab_summaries:
     try:
-        summaries = services.summaries()
+        summaries = support.summaries()
     except NotMaterializedError as exc:
         show_missing(exc)
     left, right = st.columns(2)

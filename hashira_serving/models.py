@@ -8,6 +8,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from hashira_serving.cache import forever
+
+_groups = forever(max_entries=1)
+
 MODELS = {
     "hashira-recommender": "Recommender",
     "hashira-forecaster": "Sales forecaster",
@@ -143,3 +147,43 @@ def last_materializations(instance, keys) -> dict:
         if event is not None:
             out[entry.asset_key] = dt.datetime.fromtimestamp(event.timestamp, dt.UTC)
     return out
+
+
+# ---------------------------------------------------------------------------------- status
+def champions(tracking=None) -> list[ChampionInfo]:
+    """The champion of every registered model the shop serves."""
+    from hashira_serving.context import mlflow
+
+    tracking = tracking or mlflow()
+    return [champion_info(tracking, name) for name in MODELS]
+
+
+def asset_groups() -> dict:
+    """Asset key -> group name, from the project's definitions (built once per process)."""
+
+    def load() -> dict:
+        from hashira_assets.definitions import defs
+
+        graph = defs.resolve_asset_graph()
+        return {key: graph.get(key).group_name for key in graph.get_all_asset_keys()}
+
+    return _groups.get("groups", load)
+
+
+def pipeline_freshness() -> pd.DataFrame | None:
+    """Per asset group: assets, how many were materialized and when; None without DAGSTER_HOME."""
+    from hashira_assets.lakehouse import dagster_instance
+
+    groups = asset_groups()
+    instance = dagster_instance()
+    if instance is None:
+        return None
+    with instance:
+        materialized = last_materializations(instance, groups.keys())
+    return group_freshness(groups, materialized)
+
+
+def pipeline_failures(limit: int = 20) -> pd.DataFrame:
+    from hashira_serving.context import app_db
+
+    return app_db().pipeline_failures(limit=limit)

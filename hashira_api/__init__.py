@@ -1,0 +1,1 @@
+"""HashiraMart's REST API (FastAPI): the design documents' endpoints over the serving layer."""

@@ -1,0 +1,1 @@
+"""Settings, tokens and sign-in throttling of the REST API."""

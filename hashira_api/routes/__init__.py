@@ -1,0 +1,1 @@
+"""One APIRouter per resource; `hashira_api.main` mounts them all."""
