@@ -35,16 +35,22 @@ def forecast(
 ) -> None:
     """Print the daily sales forecast of one product, one category or the whole shop."""
     from hashira_assets.forecast.series import UnknownSeriesError
-    from hashira_assets.forecast.training import forecasts_path, read_forecasts, select_forecast
+    from hashira_assets.forecast.training import read_forecasts, select_forecast
+    from hashira_serving import forecasts
+    from hashira_serving.errors import NotFoundError, NotMaterializedError
 
     if sum([product is not None, category is not None, total]) != 1:
         _err("error: give exactly one of --product ID, --category NAME or --total")
         raise typer.Exit(code=2)
     try:
-        frame = select_forecast(
-            read_forecasts(path or forecasts_path()), product, category, total, days
-        )
-    except (FileNotFoundError, UnknownSeriesError, ValueError) as exc:
+        if path is not None:  # a file outside HASHIRA_HOME, e.g. one copied from a server
+            frame = select_forecast(read_forecasts(path), product, category, total, days)
+        else:
+            level = "product" if product is not None else "category" if category else "total"
+            series = str(product) if product is not None else category
+            frame = forecasts.series_forecast(level, series, days)
+    except (FileNotFoundError, NotMaterializedError, NotFoundError, UnknownSeriesError,
+            ValueError) as exc:  # fmt: skip
         _err(f"error: {exc}")
         raise typer.Exit(code=2) from exc
     first = frame.iloc[0]

@@ -50,46 +50,37 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Recommend products with the champion model: for a customer, a profile, or a product."""
-    import numpy as np
-
-    from hashira_assets.recommender.candidates import Shopper
-    from hashira_assets.recommender.serving import NoChampionError, cached_champion, parse_profile
-    from resources.mlflow_tracking import MlflowTrackingResource
+    from hashira_serving import recommendations as recs
+    from hashira_serving.errors import NotFoundError, NotMaterializedError
 
     modes = [user is not None, profile is not None, similar_to is not None, bool(cross_sell)]
     if sum(modes) != 1:
         _err("error: give exactly one of --user, --profile, --similar-to, --cross-sell")
         raise typer.Exit(code=2)
-    try:
-        champion = cached_champion(MlflowTrackingResource())
-    except NoChampionError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(code=1) from exc
-    model = champion.model
     seen = tuple(_ids(viewed, "--viewed"))
     try:
         if similar_to is not None:
-            recs = model.similar(similar_to, k)
+            result = recs.similar(similar_to, k)
         elif cross_sell:
-            recs = model.cross_sell(_ids(cross_sell, "--cross-sell"), k)
+            result = recs.cross_sell(_ids(cross_sell, "--cross-sell"), k)
         elif user is not None:
-            recs = model.recommend(Shopper.known(model.state, user, seen), k, explore)
+            result = recs.for_customer(user, seen, k, explore)
         else:
-            state = model.state
-            median = float(np.median(np.expm1(state.item_log_price[state.available])))
-            shopper = Shopper(viewed=seen, **parse_profile(profile or "", median))
-            recs = model.recommend(shopper, k, explore)
-    except (KeyError, ValueError) as exc:
+            result = recs.for_profile(recs.profile_from_text(profile or ""), seen, k)
+    except NotMaterializedError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(code=1) from exc
+    except (NotFoundError, ValueError) as exc:
         _err(f"error: {str(exc).strip(chr(39))}")
         raise typer.Exit(code=2) from exc
-    for rec in recs:
+    for rec in result.items:
         if as_json:
             typer.echo(json.dumps(rec.__dict__))
         else:
             flag = " *" if rec.explored else ""
             typer.echo(f"{rec.rank:>2}. [{rec.product_id}] {rec.name} ({rec.score:.3f}){flag}"
                        f" - {rec.reason}")  # fmt: skip
-    _err(f"(hashira-recommender v{champion.version})")
+    _err(f"(hashira-recommender v{result.model_version})")
 
 
 def _percentile(values: list[float], q: float) -> float:

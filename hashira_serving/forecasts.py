@@ -8,7 +8,6 @@ import pandas as pd
 
 from hashira_assets.forecast.series import GOLD_TABLES
 from hashira_assets.forecast.training import (
-    MAX_FORECAST_DAYS,
     UnknownSeriesError,
     forecasts_path,
     read_forecasts,
@@ -41,8 +40,6 @@ def series_forecast(level: str, series_id: str | None = None, days: int | None =
     """One series' forecast rows: the total, a category (by name) or a product (by id)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
-    if days is not None and not 1 <= days <= MAX_FORECAST_DAYS:
-        raise ValueError(f"horizon must be between 1 and {MAX_FORECAST_DAYS} days")
     frame = forecasts()
     try:
         if level == "total":
@@ -57,7 +54,7 @@ def series_forecast(level: str, series_id: str | None = None, days: int | None =
             raise ValueError(f"a product id is a whole number, not {series_id!r}") from exc
         return select_forecast(frame, product=product_id, days=days)
     except UnknownSeriesError as exc:
-        raise NotFoundError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+        raise NotFoundError(str(exc)) from exc
 
 
 def series_ids(level: str) -> list:

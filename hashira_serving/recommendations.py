@@ -202,3 +202,42 @@ def cross_sell(product_ids: list[int], k: int = 12) -> RecommendationList:
     model, version = champion()
     _check_products(model, product_ids)
     return RecommendationList("cross_sell", version, _items(model.cross_sell(product_ids, k)))
+
+
+def for_customer(
+    customer_id: int, viewed: Iterable[int] = (), k: int = 12, explore: bool = True
+) -> RecommendationList:
+    """A customer the model's state knows, plus products they just viewed."""
+    _check_k(k)
+    model, version = champion()
+    state = model.state
+    if not (0 <= customer_id < state.n_users and state.user_known[customer_id]):
+        raise NotFoundError(f"unknown customer id {customer_id}")
+    viewed = merge_views(viewed)
+    _check_products(model, viewed)
+    shopper = Shopper.known(state, customer_id, viewed)
+    return RecommendationList("for_you", version, _items(model.recommend(shopper, k, explore)))
+
+
+def profile_from_text(text: str) -> dict:
+    """`style=Water,level=35,budget=400` as a profile dict (ValueError names what is wrong)."""
+    fields: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" not in part:
+            raise ValueError(f"profile part {part!r} is not key=value")
+        key, value = (s.strip() for s in part.split("=", 1))
+        fields[key.lower()] = value
+    styles = {s.lower(): s for s in BREATHING_STYLES}
+    style = styles.get(fields.pop("style", "").lower().removesuffix(" breathing"))
+    if style is None:
+        raise ValueError(f"style must be one of {', '.join(BREATHING_STYLES)}")
+    try:
+        profile = {"breathing_style": style, "level": int(float(fields.pop("level", 20)))}
+        for key in ("budget", "strength", "dexterity", "stamina"):
+            if key in fields:
+                profile[key] = float(fields.pop(key))
+    except ValueError as exc:
+        raise ValueError(f"profile numbers must be numbers: {exc}") from exc
+    if fields:
+        raise ValueError(f"unknown profile keys: {', '.join(sorted(fields))}")
+    return profile

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start (or stop) the Dagster UI on :3000, Streamlit on :8501, the MLflow UI on :5000 and the
-# stream consumer that keeps shoppers' last views online; pids are kept in .demo/.
+# Start (or stop) the Dagster UI on :3000, Streamlit on :8501, the MLflow UI on :5000, the REST
+# API on :8000 and the stream consumer that keeps shoppers' last views online; pids are kept in .demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -8,7 +8,7 @@ PIDS=.demo
 mkdir -p "$PIDS"
 
 stop() {
-  for name in dagster streamlit mlflow stream; do
+  for name in dagster streamlit mlflow api stream; do
     if [[ -f "$PIDS/$name.pid" ]]; then
       pid=$(cat "$PIDS/$name.pid")
       # Each server was started as a group leader: stop the whole group, politely first. dagster
@@ -41,6 +41,8 @@ MLFLOW_URI=${MLFLOW_TRACKING_URI:-sqlite:///${HASHIRA_HOME:-$PWD/data}/mlflow/ml
 setsid "$BIN/mlflow" ui --backend-store-uri "$MLFLOW_URI" --host 127.0.0.1 --port 5000 \
   >"$PIDS/mlflow.log" 2>&1 &
 echo $! >"$PIDS/mlflow.pid"
+setsid "$BIN/hashira" api --host 127.0.0.1 --port 8000 >"$PIDS/api.log" 2>&1 &
+echo $! >"$PIDS/api.pid"
 setsid "$BIN/hashira" stream-consume >"$PIDS/stream.log" 2>&1 &
 echo $! >"$PIDS/stream.pid"
 
@@ -56,9 +58,11 @@ wait_for() {
 wait_for http://127.0.0.1:3000/server_info dagster
 wait_for http://127.0.0.1:8501/_stcore/health streamlit
 wait_for http://127.0.0.1:5000/health mlflow
+wait_for http://127.0.0.1:8000/health/live api
 echo
 echo "  Dagster UI:    http://127.0.0.1:3000"
 echo "  HashiraMart:   http://127.0.0.1:8501  (demo sign-ins: see the README)"
 echo "  MLflow UI:     http://127.0.0.1:5000"
+echo "  REST API:      http://127.0.0.1:8000  (docs: http://127.0.0.1:8000/docs)"
 echo
 echo "They run in the background; stop them with: make demo-stop"

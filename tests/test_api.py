@@ -164,7 +164,7 @@ def test_products_are_the_published_silver_catalog_filtered_and_paged(api, shopp
 
 
 def test_products_bad_input_gets_clear_4xx(api, shopper):
-    assert_problem(get(api, "/products/999999", shopper), 404, "no product with id 999999")
+    assert_problem(get(api, "/products/999999", shopper), 404, "There is no product with id 999999")
     assert get(api, "/products", shopper, limit=0).status_code == 422
     assert get(api, "/products/abc", shopper).status_code == 422
     assert_problem(

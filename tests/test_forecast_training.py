@@ -221,7 +221,7 @@ def test_cli_refuses_bad_input_with_a_message(materialized, args, message):
 def test_cli_without_forecasts_says_what_to_materialize(tmp_path):
     result = runner.invoke(app, ["forecast", "--total"], env={"HASHIRA_HOME": str(tmp_path)})
     assert result.exit_code == 2
-    assert "materialize the sales_forecasts asset" in result.output
+    assert "materialize `sales_forecasts`" in result.output
 
 
 def test_bench_writes_metrics_timings_and_the_airline_check(lakehouse, tmp_path):

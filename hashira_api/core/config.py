@@ -47,7 +47,7 @@ def local_secret(home: Path) -> str:
 @functools.cache
 def _cached(home: str) -> tuple[ApiSettings, str]:
     config = ApiSettings()
-    if config.jwt_secret is not None:
+    if config.jwt_secret is not None and config.jwt_secret.get_secret_value():
         secret = config.jwt_secret.get_secret_value()
         if len(secret) < MIN_SECRET_BYTES:
             raise ValueError(f"HASHIRA_JWT_SECRET must be at least {MIN_SECRET_BYTES} characters")
