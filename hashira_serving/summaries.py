@@ -81,7 +81,7 @@ def summarize(transcript: str) -> SummaryAnswer:
     """Summarize one pasted conversation; ValueError for an empty or binary text."""
     text = (transcript or "").strip()
     if not text:
-        raise ValueError("The conversation is empty: paste `Customer: …` / `Agent: …` lines.")
+        raise ValueError("Paste a conversation first.")
     if "\x00" in text or sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) // 20:
         raise ValueError("That does not look like a text conversation (binary content).")
     notices = []

@@ -54,4 +54,19 @@ summarize_conversations = define_asset_job(
     description="Summarize the support conversations that have no summary yet.",
 )
 
-ASSET_JOBS = (land_raw_world, full_refresh, daily_ingest, retrain, reindex, summarize_conversations)
+# Products staff added through the API, from the raw world through the lake to silver.
+publish_catalog = define_asset_job(
+    "publish_catalog",
+    selection=AssetSelection.assets("lake_raw_products", "silver_products"),
+    description="Land the raw products in the lake and publish them in silver.",
+)
+
+ASSET_JOBS = (
+    land_raw_world,
+    full_refresh,
+    daily_ingest,
+    retrain,
+    reindex,
+    summarize_conversations,
+    publish_catalog,
+)

@@ -23,7 +23,14 @@ from dagster import (
 )
 
 from hashira_assets.raw.world_resource import SyntheticWorldResource
-from jobs.asset_jobs import daily_ingest, reindex, retrain, summarize_conversations
+from jobs.app_catalog import land_app_products
+from jobs.asset_jobs import (
+    daily_ingest,
+    publish_catalog,
+    reindex,
+    retrain,
+    summarize_conversations,
+)
 from jobs.landing import EventThresholds, land_app_conversations, land_app_events
 from jobs.triggers import (
     catalog_needs_reindex,
@@ -72,6 +79,20 @@ def new_support_conversations(
         return SkipReason("no new support conversations in the app")
     context.log.info(f"landed {landing.rows} support conversations in {landing.keys[0]}")
     return RunRequest(run_key=f"conversations-{landing.first_id}-{landing.last_id}")
+
+
+@sensor(job=publish_catalog, minimum_interval_seconds=60, default_status=RUNNING)
+def new_app_products(
+    context: SensorEvaluationContext,
+    app_database: AppDatabaseResource,
+    world: SyntheticWorldResource,
+):
+    """Land products added through the API in the raw world and publish them through silver."""
+    landed = land_app_products(app_database, world.path)
+    if not landed:
+        return SkipReason("no new products in the app")
+    context.log.info(f"landed app products {landed} in the raw world")
+    return RunRequest(run_key=f"app-products-{landed[0]}-{landed[-1]}")
 
 
 @sensor(job=reindex, minimum_interval_seconds=300, default_status=RUNNING)
@@ -137,6 +158,7 @@ automation = AutomationConditionSensorDefinition(
 SENSORS = (
     new_app_events,
     new_support_conversations,
+    new_app_products,
     catalog_changed,
     retrain_after_ingest,
     record_pipeline_failures,

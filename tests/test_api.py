@@ -325,7 +325,11 @@ def test_summaries_for_staff(api, staff):
     )
     assert done.status_code == 200, done.text
     assert done.json()["summary"] and done.json()["model_version"]
-    assert_problem(post(api, "/summarize/conversation", staff, {"transcript": "   "}), 422, "empty")
+    assert_problem(
+        post(api, "/summarize/conversation", staff, {"transcript": "   "}),
+        422,
+        "paste a conversation",
+    )
     binary = post(api, "/summarize/conversation", staff, {"transcript": "\x00\x01\x02" * 50})
     assert_problem(binary, 422, "binary")
 

@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 JOBS = {"land_raw_world", "full_refresh", "daily_ingest", "retrain", "reindex",
-        "summarize_conversations"}  # fmt: skip
+        "summarize_conversations", "publish_catalog"}  # fmt: skip
 SCHEDULES = {"nightly_ingest"}
-SENSORS = {"new_app_events", "new_support_conversations", "catalog_changed",
+SENSORS = {"new_app_events", "new_support_conversations", "new_app_products", "catalog_changed",
            "retrain_after_ingest", "record_pipeline_failures", "upstream_materialized"}  # fmt: skip
 
 
