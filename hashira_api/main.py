@@ -62,7 +62,11 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(ValueError)
     async def bad_value(_: Request, exc: ValueError) -> JSONResponse:
-        return _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+        # The same shape as FastAPI's own validation errors, so every 422 reads alike.
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": [{"loc": ["request"], "msg": str(exc), "type": "value_error"}]},
+        )
 
     @app.exception_handler(PermissionError)
     async def forbidden(_: Request, exc: PermissionError) -> JSONResponse:

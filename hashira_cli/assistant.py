@@ -34,7 +34,6 @@ def summarize(
     ] = None,
 ) -> None:
     """Summarize one support-conversation transcript."""
-    from hashira_assets.assistant.summaries import SUMMARIZER_MODEL_NAME
     from hashira_assets.assistant.summarizers import (
         ExtractiveSummarizer,
         LLMSummarizer,
@@ -50,36 +49,29 @@ def summarize(
     if not transcript:
         _err(f"error: {file} is empty")
         raise typer.Exit(code=2)
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "extractive":
-            summarizer = ExtractiveSummarizer()
-        elif backend == "llm":
-            from resources.llm import LLMResource
+    if backend == "extractive":
+        summarizer = ExtractiveSummarizer()
+    elif backend == "llm":
+        from resources.llm import LLMResource
 
-            summarizer = LLMSummarizer(
-                LLMResource(google_api_key=os.environ.get("GOOGLE_API_KEY") or None).get_provider()
+        summarizer = LLMSummarizer(
+            LLMResource(google_api_key=os.environ.get("GOOGLE_API_KEY") or None).get_provider()
+        )
+    elif backend == "model" and model_dir is not None:
+        summarizer = load_summarizer(model_dir)
+    elif backend == "model":
+        from hashira_serving import summaries
+
+        summarizer, label = summaries.summarizer()
+        if label == summaries.BASELINE_LABEL:
+            _err(
+                "notice: no trained summarizer yet (materialize summarizer_model); "
+                "using the extractive baseline"
             )
-        elif backend == "model" and model_dir is not None:
-            summarizer = load_summarizer(model_dir)
-        elif backend == "model":
-            from resources.mlflow_tracking import MlflowTrackingResource
-
-            tracking = MlflowTrackingResource()
-            champion = tracking.champion_version(SUMMARIZER_MODEL_NAME)
-            if champion is None:
-                _err(
-                    "notice: no trained summarizer yet (materialize summarizer_model); "
-                    "using the extractive baseline"
-                )
-                summarizer = ExtractiveSummarizer()
-            else:
-                summarizer = load_summarizer(
-                    tracking.download_version(SUMMARIZER_MODEL_NAME, champion, tmp)
-                )
-        else:
-            _err(f"error: unknown backend {backend!r}; use model, llm or extractive")
-            raise typer.Exit(code=2)
-        result = summarizer.summarize(transcript)
+    else:
+        _err(f"error: unknown backend {backend!r}; use model, llm or extractive")
+        raise typer.Exit(code=2)
+    result = summarizer.summarize(transcript)
     typer.echo(result.summary)
     typer.echo(f"issue category: {result.issue_category}")
     typer.echo(f"resolution: {result.resolution}")

@@ -31,6 +31,16 @@ def products() -> pd.DataFrame:
     return _frames.get(("products", home_key()), load)
 
 
+def _search_text() -> pd.Series:
+    """Each product's name and description in lower case, as the `q` filter searches them."""
+
+    def load() -> pd.Series:
+        frame = products()
+        return frame["name"].str.lower() + " " + frame["description"].fillna("").str.lower()
+
+    return _frames.get(("search_text", home_key()), load)
+
+
 def product(product_id: int) -> dict:
     """One product's facts; NotFoundError for an id the catalog does not have."""
     catalog = products()
@@ -96,7 +106,7 @@ def search_products(query: ProductQuery) -> tuple[int, list[dict]]:
         mask &= (frame["stock"] > 0) == query.in_stock
     if query.q:
         words = query.q.lower().split()
-        text = frame["name"].str.lower() + " " + frame["description"].fillna("").str.lower()
+        text = _search_text()
         for word in words:
             mask &= text.str.contains(word, regex=False)
     matched = frame[mask]

@@ -9,9 +9,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+import numpy as np
+import pyarrow.parquet as pq
+
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
 from hashira_assets.recommender.candidates import Shopper
 from hashira_assets.recommender.model import RecommenderModel
+from hashira_assets.recommender.recommendations import recommendations_path
 from hashira_assets.recommender.serving import NoChampionError, cached_champion, parse_profile
 from hashira_assets.recommender.serving import champion_version as registry_champion_version
 from hashira_serving import catalog
@@ -27,6 +31,7 @@ MODES = ("for_you", "similar", "cross_sell")
 
 _versions = cache(ttl=VERSION_TTL, max_entries=8)
 _models = forever(max_entries=2)
+_published = cache(ttl=VERSION_TTL, max_entries=2)
 
 
 class NeedsOnboarding(LookupError):
@@ -165,14 +170,70 @@ def recent_views(account: Account, session_views: Iterable[int] = ()) -> tuple[i
     return merge_views(session_views, online)
 
 
+class PublishedRecommendations:
+    """`user_recommendations` of one model version, indexed by customer (Arrow columns and
+    offsets, so millions of customers stay a few arrays, not millions of objects)."""
+
+    def __init__(self, table) -> None:
+        table = table.sort_by([("customer_id", "ascending"), ("rank", "ascending")])
+        self.customers = table["customer_id"].to_numpy()
+        self.columns = {
+            name: table[name].to_numpy(zero_copy_only=False)
+            for name in ("rank", "product_id", "product_name", "score", "reason", "explored")
+        }
+
+    def top(self, customer_id: int, k: int) -> list[RecommendedItem] | None:
+        start = int(np.searchsorted(self.customers, customer_id, side="left"))
+        end = int(np.searchsorted(self.customers, customer_id, side="right"))
+        if end - start < k:
+            return None  # not published for this customer, or fewer than asked for
+        c = self.columns
+        return [
+            RecommendedItem(
+                int(c["product_id"][i]), int(c["rank"][i]), round(float(c["score"][i]), 6),
+                str(c["reason"][i]), str(c["product_name"][i]), bool(c["explored"][i]),
+            )
+            for i in range(start, start + k)
+        ]  # fmt: skip
+
+
+def published(version: str) -> PublishedRecommendations | None:
+    """The published top 12s when they were made by `version` (else None: compute live)."""
+    path = recommendations_path()
+
+    def load() -> PublishedRecommendations | None:
+        if not path.exists():
+            return None
+        table = pq.read_table(path)
+        versions = set(table["model_version"].unique().to_pylist())
+        return PublishedRecommendations(table) if versions == {version} else None
+
+    return _published.get(("published", home_key(), version, _mtime(path)), load)
+
+
+def _mtime(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 def for_account(
     account: Account, session_views: Iterable[int] = (), k: int = 12, explore: bool = True
 ) -> RecommendationList:
-    """A signed-in shopper's recommendations, counting their latest views at once."""
+    """A signed-in shopper's recommendations, counting their latest views at once.
+
+    A known shopper with no new views gets the graph's published top 12 when the champion made
+    them (the same model, state and exploration draw); anything else is ranked live."""
     _check_k(k)
     model, version = champion()
     viewed = tuple(p for p in recent_views(account, session_views) if 0 <= p < model.state.n_items)
     shopper = shopper_for(model, account, viewed)
+    if not viewed and explore and shopper.customer_id is not None and k <= 12:
+        table = published(version)
+        items = table.top(shopper.customer_id, k) if table is not None else None
+        if items is not None:
+            return RecommendationList("for_you", version, items)
     return RecommendationList("for_you", version, _items(model.recommend(shopper, k, explore)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 
 import jwt
 import pyarrow.dataset as ds
@@ -187,19 +188,15 @@ def new_product(name: str) -> dict:
 
 
 def test_staff_add_products_to_the_app_catalog(api, staff):
-    first = post(api, "/products", staff, new_product("Crimson Tide Katana"))
+    name = f"Tide Katana {uuid.uuid4().hex[:8]}"
+    first = post(api, "/products", staff, new_product(name))
     assert first.status_code == 201, first.text
-    silver_max = int(
-        ds.dataset(api.home / "lake" / "silver" / "products")
-        .to_table()
-        .column("product_id")
-        .to_pandas()
-        .max()
-    )
-    assert first.json()["status"] == "pending" and first.json()["product_id"] == silver_max + 1
-    second = post(api, "/products", staff, new_product("Crimson Tide Katana Mk 2"))
-    assert second.json()["product_id"] == silver_max + 2
-    assert_problem(post(api, "/products", staff, new_product("Crimson Tide Katana")), 409, "exists")
+    silver = ds.dataset(api.home / "lake" / "silver" / "products").to_table()
+    silver_max = int(silver.column("product_id").to_pandas().max())
+    assert first.json()["status"] == "pending" and first.json()["product_id"] > silver_max
+    second = post(api, "/products", staff, new_product(f"{name} Mk 2"))
+    assert second.json()["product_id"] == first.json()["product_id"] + 1
+    assert_problem(post(api, "/products", staff, new_product(name.upper())), 409, "exists")
     bad = post(api, "/products", staff, {**new_product("Bad Price Blade"), "price": -3})
     assert bad.status_code == 422
 

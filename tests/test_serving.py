@@ -102,3 +102,21 @@ def test_app_products_land_once_in_the_raw_world_in_the_generators_schema(tmp_pa
     assert landed.schema.equals(generated, check_metadata=False)
     assert landed["sharpness"].to_pylist() == [88, 0]
     assert land_app_products(db, raw) is None  # unchanged: not rewritten
+
+
+def test_the_new_app_products_sensor_lands_them_and_asks_for_publish_catalog(tmp_path):
+    import dagster as dg
+
+    from hashira_assets.raw.world_resource import SyntheticWorldResource
+    from jobs.sensors import new_app_products
+
+    db = AppDatabaseResource(url=f"sqlite:///{tmp_path / 'app.db'}")
+    raw = tmp_path / "raw"
+    (raw / "products").mkdir(parents=True)
+    resources = {"app_database": db, "world": SyntheticWorldResource(raw_dir=str(raw))}
+    assert isinstance(new_app_products(dg.build_sensor_context(resources=resources)), dg.SkipReason)
+    add_product(db, blade("Tide Katana"), 200, "urokodaki")
+    request = new_app_products(dg.build_sensor_context(resources=resources))
+    assert request.run_key == "app-products-200-200"
+    assert (raw / "products" / APP_PRODUCTS_FILE).exists()
+    assert isinstance(new_app_products(dg.build_sensor_context(resources=resources)), dg.SkipReason)

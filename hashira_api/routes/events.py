@@ -18,7 +18,7 @@ router = APIRouter(tags=["events"])
     "/events",
     response_model=schemas.EventOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={404: {"model": schemas.Problem}, 422: {"model": schemas.Problem}},
+    responses={404: {"model": schemas.Problem}},
 )
 def log_event(body: schemas.EventIn, user: ShopperUser) -> schemas.EventOut:
     """A view, cart, purchase or return (onto the event bus), or a training session."""

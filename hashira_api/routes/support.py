@@ -16,7 +16,7 @@ router = APIRouter(tags=["support"])
 @router.post(
     "/summarize/conversation",
     response_model=schemas.Summary,
-    responses={403: {"model": schemas.Problem}, 422: {"model": schemas.Problem}},
+    responses={403: {"model": schemas.Problem}},
 )
 def summarize(body: schemas.Transcript, _staff: StaffUser) -> schemas.Summary:
     """Summarize one conversation with the champion summarizer."""
