@@ -12,12 +12,15 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hashira_serving.cache import cache
 from resources.app_database import Account, AccountError, AppDatabaseResource
 
 # argon2id with the library's defaults (RFC 9106's second recommended profile: 64 MiB, 3 passes):
 # memory-hard, so a stolen table is slow to brute-force even on GPUs.
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+ACCOUNT_TTL = 5.0  # seconds an account looked up for a request is reused
+_accounts = cache(ttl=ACCOUNT_TTL, max_entries=4096)
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]{3,32}$")
 
 
@@ -124,8 +127,15 @@ def ensure_demo_accounts(db: AppDatabaseResource, raw_dir: Path) -> list[tuple[D
 
 
 def account_by_username(username: str) -> Account | None:
-    """The account of a username, or None."""
+    """The account of a username, or None (re-read at most every few seconds: a changed role or
+    profile shows within ACCOUNT_TTL)."""
+    from hashira_serving.cache import home_key
     from hashira_serving.context import app_db
 
-    found = app_db().account_with_hash(username.strip().lower())
-    return found[0] if found is not None else None
+    name = username.strip().lower()
+
+    def load() -> Account | None:
+        found = app_db().account_with_hash(name)
+        return found[0] if found is not None else None
+
+    return _accounts.get((home_key(), name), load)

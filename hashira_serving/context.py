@@ -14,6 +14,7 @@ from resources.app_database import AppDatabaseResource
 from resources.event_bus import EventBus, event_bus_from_env
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
+from resources.online_features import OnlineFeatureStore
 
 _clients = forever(max_entries=32)
 
@@ -26,6 +27,11 @@ def app_db() -> AppDatabaseResource:
 def event_bus() -> EventBus:
     """The event bus of this environment (Redis Streams when HASHIRA_REDIS_URL is set)."""
     return _clients.get(("bus", home_key()), event_bus_from_env)
+
+
+def online_store() -> OnlineFeatureStore:
+    """Shoppers' last views as the stream consumer applied them (the bus's own store)."""
+    return _clients.get(("online", home_key()), lambda: event_bus().online_store())
 
 
 def mlflow() -> MlflowTrackingResource:

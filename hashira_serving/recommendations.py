@@ -20,7 +20,7 @@ from hashira_assets.recommender.serving import NoChampionError, cached_champion,
 from hashira_assets.recommender.serving import champion_version as registry_champion_version
 from hashira_serving import catalog
 from hashira_serving.cache import VERSION_TTL, cache, forever, home_key
-from hashira_serving.context import event_bus, mlflow
+from hashira_serving.context import mlflow, online_store
 from hashira_serving.errors import NotFoundError, NotMaterializedError
 from resources.app_database import Account
 
@@ -163,9 +163,7 @@ def shopper_for(model: RecommenderModel, account: Account, viewed: tuple[int, ..
 def recent_views(account: Account, session_views: Iterable[int] = ()) -> tuple[int, ...]:
     """This session's views, then the online store's last views of the shopper."""
     online = (
-        event_bus().online_store().last_views(account.customer_id)
-        if account.customer_id is not None
-        else []
+        online_store().last_views(account.customer_id) if account.customer_id is not None else []
     )
     return merge_views(session_views, online)
 

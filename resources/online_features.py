@@ -165,7 +165,7 @@ class TableOnlineFeatureStore(OnlineFeatureStore):
     )
 
     def app_database(self) -> AppDatabaseResource:
-        return AppDatabaseResource(url=self.app_db_url)
+        return _app_database(self.app_db_url)
 
     def last_views(self, customer_id: int) -> list[int]:
         """The shopper's most recently viewed distinct products, newest first."""
@@ -235,6 +235,12 @@ class TableOnlineFeatureStore(OnlineFeatureStore):
         )
         key = sa.tuple_(online_views.c.customer_id, online_views.c.product_id)
         conn.execute(online_views.delete().where(key.in_(stale)))
+
+
+@functools.lru_cache(maxsize=16)
+def _app_database(url: str | None) -> AppDatabaseResource:
+    # Building a resource validates its config; a request-time lookup should not pay for it.
+    return AppDatabaseResource(url=url)
 
 
 def _dialect_insert(conn: sa.Connection) -> Any:

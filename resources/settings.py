@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -10,7 +11,13 @@ ENVIRONMENTS = ("local", "production")
 
 def hashira_home() -> Path:
     """Root of generated data, the local lake, MLflow and Dagster storage (HASHIRA_HOME)."""
-    return Path(os.environ.get("HASHIRA_HOME", "data")).expanduser().resolve()
+    return _resolved(os.environ.get("HASHIRA_HOME", "data"), os.getcwd())
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str, cwd: str) -> Path:
+    # Resolving touches the file system; request handlers ask for the home many times.
+    return (Path(cwd) / Path(path).expanduser()).resolve()
 
 
 def raw_dir() -> Path:
