@@ -120,3 +120,35 @@ def test_the_new_app_products_sensor_lands_them_and_asks_for_publish_catalog(tmp
     assert request.run_key == "app-products-200-200"
     assert (raw / "products" / APP_PRODUCTS_FILE).exists()
     assert isinstance(new_app_products(dg.build_sensor_context(resources=resources)), dg.SkipReason)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_product_staff_add_is_published_through_the_lake_and_silver(
+    lakehouse, tmp_path, monkeypatch
+):
+    import shutil
+
+    from hashira_serving import catalog
+    from hashira_serving.cache import clear_all
+    from tests.spark_layer import materialize_world
+
+    home = tmp_path / "home"
+    shutil.copytree(lakehouse.home, home, ignore=shutil.ignore_patterns("dagster_home"))
+    monkeypatch.setenv("HASHIRA_HOME", str(home))
+    monkeypatch.delenv("HASHIRA_LAKE_ROOT", raising=False)
+    monkeypatch.delenv("HASHIRA_APP_DB_URL", raising=False)
+    clear_all()
+    before = len(catalog.products())
+    product_id = catalog.add_product(
+        {k: v for k, v in blade("Tide Katana").items() if k != "department"}, "urokodaki"
+    )
+    assert product_id == int(catalog.products().index.max()) + 1
+    assert land_app_products(AppDatabaseResource(), home / "raw") == [product_id]
+    result = materialize_world(home, 0.0, selection="key:lake_raw_products or key:silver_products")
+    assert result.success
+    clear_all()
+    published = catalog.products()
+    assert len(published) == before + 1
+    assert catalog.product(product_id)["name"] == "Tide Katana"
+    assert catalog.product(product_id)["department"] == "weapon"
