@@ -40,6 +40,8 @@ BATTLE_SCHEMA = pa.schema(
         ("purchase_date", pa.date32()),
         ("battle_date", pa.date32()),
         ("success", pa.bool_()),
+        # The probability `success` was drawn from: the oracle battle-fit models are scored on.
+        ("success_probability", pa.float64()),
     ]
 )
 
@@ -260,6 +262,7 @@ class SessionSimulator:
                 "purchase_date": np.full(len(w), start + np.timedelta64(day, "D")),
                 "battle_date": start + battle_day[w].astype("timedelta64[D]"),
                 "success": success[w],
+                "success_probability": success_p[w].astype(np.float64),
             },
             schema=BATTLE_SCHEMA,
         )
