@@ -31,6 +31,7 @@ def battle_fit(
 
     service = BattleFitService()
     try:
+        service.champion()  # a missing model is the first thing to report
         picks = service.best_for_battles(service.profile_for_customer(user), k)
     except NotMaterializedError as exc:
         _err(f"error: {exc}")

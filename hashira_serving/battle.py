@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from hashira_assets.battle.data import BATTLE_COLUMNS, load_lake_catalog
 from hashira_assets.battle.features import SLAYER_COLUMNS, WEAPON_TYPES
@@ -147,11 +148,11 @@ class BattleFitService:
             )
         except MissingLakeTableError as exc:
             raise missing("lake_raw_customers", "the slayers and their battles") from exc
-        slayer = slayers.filter(slayers["customer_id"] == customer_id).to_pylist()
+        slayer = slayers.filter(pc.equal(slayers["customer_id"], customer_id)).to_pylist()
         if not slayer:
             raise NotFoundError(f"no customer {customer_id}")
         row = slayer[0]
-        own = battles.filter(battles["customer_id"] == customer_id).to_pandas()
+        own = battles.filter(pc.equal(battles["customer_id"], customer_id)).to_pandas()
         types = self.catalog().set_index("product_id")["product_type"]
         own["product_type"] = own["product_id"].map(types)
         own = own[own["product_type"].isin(WEAPON_TYPES)]

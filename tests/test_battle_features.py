@@ -71,9 +71,8 @@ def test_past_record_counts_only_earlier_days_of_the_same_type():
             "customer_id": [1, 1, 1, 1, 1, 2],
             "product_type": ["Katana", "Katana", "Katana", "Nodachi", "Katana", "Katana"],
             "battle_date": pd.to_datetime(
-                ["2026-01-01", "2026-01-03", "2026-01-03", "2026-01-04", "2026-01-05",
-                 "2026-01-05"]
-            ),  # fmt: skip
+                ["2026-01-01", "2026-01-03", "2026-01-03", "2026-01-04", "2026-01-05", "2026-01-05"]
+            ),
             "success": [True, False, True, True, False, True],
         }
     )

@@ -32,6 +32,9 @@ class BattleTrainingConfig(Config):
     )
     n_estimators: int = Field(default=300, description="Boosting rounds of LightGBM.")
     seed: int = Field(default=0, description="Seed of LightGBM and the ranking sample.")
+    ranking_slayers: int = Field(
+        default=500, description="Evaluation slayers whose top-3 is compared with the true odds."
+    )
 
 
 @asset(
@@ -53,6 +56,7 @@ def battle_fit_model(
         calibration_weeks=config.calibration_weeks,
         n_estimators=config.n_estimators,
         seed=config.seed,
+        max_ranking_slayers=config.ranking_slayers,
     )
     data = load_battle_data(lake)
     trained = train_battle_model(

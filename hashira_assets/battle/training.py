@@ -152,7 +152,8 @@ def ranking_quality(
     settings: BattleSettings,
 ) -> dict[str, float]:
     """Top-3 overlap with true odds for a sample of evaluation slayers over the whole catalog,
-    each profiled with the battles they had fought before the evaluation window."""
+    each profiled with the battles they had fought before the evaluation window (and once more
+    as a new slayer without any, reported with a `_new_slayer` suffix)."""
     dates = pd.to_datetime(frame["battle_date"])
     evaluated = np.unique(frame.loc[dates >= pd.Timestamp(eval_start), "customer_id"])
     rng = np.random.default_rng(settings.seed)
@@ -160,7 +161,7 @@ def ranking_quality(
         evaluated = np.sort(rng.choice(evaluated, settings.max_ranking_slayers, replace=False))
     history = frame[dates < pd.Timestamp(eval_start)]
     by_id = customers.set_index("customer_id")
-    scores, truths, owners = [], [], []
+    scores, fresh, truths, owners = [], [], [], []
     for customer_id in evaluated:
         row = by_id.loc[customer_id]
         past = history[history["customer_id"] == customer_id]
@@ -174,9 +175,16 @@ def ranking_quality(
         }
         pairs = slayer_pairs(profile, products)
         scores.append(model.predict(pair_features(pairs)))
+        new = slayer_pairs({**profile, "past_battles": []}, products)
+        fresh.append(model.predict(pair_features(new)))
         truths.append(true_odds(pairs))
         owners.append(np.full(len(pairs), customer_id))
-    return top_k_overlap(np.concatenate(owners), np.concatenate(scores), np.concatenate(truths))
+    owner, truth = np.concatenate(owners), np.concatenate(truths)
+    result = top_k_overlap(owner, np.concatenate(scores), truth)
+    new_slayer = top_k_overlap(owner, np.concatenate(fresh), truth)
+    result["overlap_new_slayer"] = new_slayer["overlap"]
+    result["regret_new_slayer"] = new_slayer["regret"]
+    return result
 
 
 def score_frame(model: BattleFitModel, evaluation: pd.DataFrame) -> dict[str, float]:
@@ -223,6 +231,7 @@ def flat_metrics(trained: TrainedBattleModel) -> dict[str, float]:
             flat[key if name == "model" else f"{name}_{key}"] = value
     flat["top3_overlap"] = trained.ranking["overlap"]
     flat["top3_regret"] = trained.ranking["regret"]
+    flat["top3_overlap_new_slayer"] = trained.ranking["overlap_new_slayer"]
     flat["eval_battles"] = float(len(trained.split.evaluation))
     flat["train_battles"] = float(len(trained.split.fit) + len(trained.split.calibration))
     return flat
