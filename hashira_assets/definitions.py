@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from hashira_assets.assistant import definitions as assistant
+from hashira_assets.battle import definitions as battle
 from hashira_assets.features import definitions as features
 from hashira_assets.forecast import definitions as forecast
 from hashira_assets.gold import definitions as gold
@@ -25,6 +26,7 @@ DOMAIN_DEFS = (
     gold.defs,
     features.defs,
     recommender.defs,
+    battle.defs,
     forecast.defs,
     index.defs,
     assistant.defs,

@@ -15,6 +15,7 @@ from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_conf
 from hashira_assets.selection import partition_range_tags, resolve_selection
 from hashira_cli.accounts import demo_accounts
 from hashira_cli.assistant import bench_app, summarize
+from hashira_cli.battle import battle_fit
 from hashira_cli.forecast import forecast
 from hashira_cli.recommender import recommend
 from hashira_cli.stream import stream_consume
@@ -182,6 +183,7 @@ def api(
 app.command()(summarize)
 app.command()(recommend)
 app.command()(forecast)
+app.command("battle-fit")(battle_fit)
 app.command("stream-consume")(stream_consume)
 app.command("demo-accounts")(demo_accounts)
 app.add_typer(bench_app, name="bench")

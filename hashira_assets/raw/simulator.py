@@ -40,6 +40,8 @@ BATTLE_SCHEMA = pa.schema(
         ("purchase_date", pa.date32()),
         ("battle_date", pa.date32()),
         ("success", pa.bool_()),
+        # The probability `success` was drawn from: the oracle battle-fit models are scored on.
+        ("success_probability", pa.float64()),
     ]
 )
 
@@ -51,6 +53,25 @@ class DayEvents:
     events: pa.Table
     battles: pa.Table
     n_sessions: int
+
+
+def battle_success_probability(
+    same_style: np.ndarray,
+    physique: np.ndarray,
+    type_idx: np.ndarray,
+    level: np.ndarray,
+    weight_kg: np.ndarray,
+) -> np.ndarray:
+    """True odds of winning a battle with a weapon: style, physique fit, level, weight."""
+    physique_fit = np.einsum("ij,ij->i", physique, _TYPE_PHYSIQUE[type_idx])
+    heavy_for_weak = (weight_kg > 4.0) & (physique[:, 0] < 0.5)
+    return sigmoid(
+        -0.6
+        + 1.4 * same_style
+        + 3.0 * (physique_fit - 0.5)
+        + 0.02 * (level - 30)
+        - 0.8 * heavy_for_weak
+    )
 
 
 class SessionSimulator:
@@ -231,14 +252,12 @@ class SessionSimulator:
         """Battle outcomes of bought weapons; lost battles and some accessories come back."""
         c, p = self.model.customers, self.model.products
         weapon = _IS_WEAPON[p.type_idx[prod]]
-        physique_fit = np.einsum("ij,ij->i", c.physique[cust], _TYPE_PHYSIQUE[p.type_idx[prod]])
-        heavy_for_weak = (p.weight_kg[prod] > 4.0) & (c.physique[cust, 0] < 0.5)
-        success_p = sigmoid(
-            -0.6
-            + 1.4 * (c.style[cust] == p.style[prod])
-            + 3.0 * (physique_fit - 0.5)
-            + 0.02 * (c.level[cust] - 30)
-            - 0.8 * heavy_for_weak
+        success_p = battle_success_probability(
+            c.style[cust] == p.style[prod],
+            c.physique[cust],
+            p.type_idx[prod],
+            c.level[cust],
+            p.weight_kg[prod],
         )
         success = rng.random(len(prod)) < success_p
         battle_day = day + rng.integers(1, 15, size=len(prod))
@@ -260,6 +279,7 @@ class SessionSimulator:
                 "purchase_date": np.full(len(w), start + np.timedelta64(day, "D")),
                 "battle_date": start + battle_day[w].astype("timedelta64[D]"),
                 "success": success[w],
+                "success_probability": success_p[w].astype(np.float64),
             },
             schema=BATTLE_SCHEMA,
         )
