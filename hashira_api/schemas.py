@@ -122,6 +122,11 @@ class Profile(Strict):
     stamina: float | None = Field(default=None, ge=0, le=1)
     viewed: list[int] = Field(default_factory=list, max_length=10, description="Newest first.")
     k: int = Field(default=12, ge=1, le=50)
+    by: Literal["purchase", "battle_fit"] = Field(
+        default="purchase",
+        description="`purchase`: what the slayer is likely to buy (the recommender); "
+        "`battle_fit`: weapons ranked by predicted win chance (the battle-fit model).",
+    )
 
 
 class ForecastPoint(BaseModel):

@@ -34,8 +34,10 @@ from hashira_assets.battle.ranking import rank_weapons
 from hashira_assets.battle.training import BATTLE_MODEL_NAME
 from hashira_assets.lake.arrow_tables import MissingLakeTableError, read_lake_table
 from hashira_assets.lake.landing import RAW_ZONE
+from hashira_serving.cache import forever, home_key
 from hashira_serving.errors import NotFoundError, NotMaterializedError, missing
 from resources import settings
+from resources.app_database import Account
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
@@ -166,17 +168,37 @@ class BattleFitService:
         }
 
 
-_shared: BattleFitService | None = None
-_shared_lock = threading.Lock()
+_services = forever(max_entries=8)
 
 
 def shared_service() -> BattleFitService:
-    """One service per process, so the champion is loaded once."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = BattleFitService()
-        return _shared
+    """One service per process and HASHIRA_HOME, so the champion is loaded once."""
+    return _services.get(("battle", home_key()), BattleFitService)
+
+
+def profile_for_account(account: Account) -> dict:
+    """The slayer behind a signed-in shopper: the published customer and their battles, else
+    the onboarding answers with an average physique."""
+    if account.customer_id is not None:
+        try:
+            return shared_service().profile_for_customer(account.customer_id)
+        except NotFoundError:
+            pass  # signed up in the app: not in the generated world
+    profile = account.profile or {}
+    if not profile.get("breathing_style"):
+        raise NotFoundError("The shop does not know this slayer's breathing style yet.")
+    return {
+        "style": profile["breathing_style"],
+        "level": int(profile.get("level", 1)),
+        "strength": 0.5,
+        "dexterity": 0.5,
+        "stamina": 0.5,
+    }
+
+
+def picks_for_account(account: Account, k: int = 3) -> list[BattlePick]:
+    """The weapons most likely to win the signed-in shopper's battles."""
+    return best_for_battles(profile_for_account(account), k)
 
 
 def best_for_battles(profile: Mapping, k: int = 3) -> list[BattlePick]:

@@ -16,6 +16,7 @@ MODELS = {
     "hashira-recommender": "Recommender",
     "hashira-forecaster": "Sales forecaster",
     "hashira-summarizer": "Conversation summarizer",
+    "hashira-battle-fit": "Battle-fit weapon model",
 }
 
 
@@ -89,6 +90,21 @@ def summarizer_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
     rows = {
         label: {m: metrics.get(f"{prefix}_{m}") for m in ("rouge1", "rouge2", "rougeL")}
         for label, prefix in (("trained model", "heldout"), ("extractive baseline", "baseline"))
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def battle_fit_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
+    """AUC, log loss, Brier score and calibration error of the battle-fit model beside its
+    baselines and the generator's true odds, on the same evaluation battles."""
+    rows = {
+        label: {m: metrics.get(f"{prefix}{m}") for m in ("auc", "logloss", "brier", "ece")}
+        for label, prefix in (
+            ("model (champion)", ""),
+            ("baseline: logistic regression", "logistic_"),
+            ("baseline: style-match rule", "style_rule_"),
+            ("oracle (the true odds)", "oracle_"),
+        )
     }
     return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -6,7 +6,7 @@ from hashira_assets.partitions import EVENT_DAYS
 
 # The groups each job covers; tests and docs read these instead of repeating them.
 INGEST_GROUPS = ("silver", "gold", "features")
-RETRAIN_GROUPS = ("recommender", "forecast", "assistant")
+RETRAIN_GROUPS = ("recommender", "forecast", "assistant", "battle")
 REINDEX_GROUPS = ("index",)
 
 # Regenerate the world and land it in the lake.
@@ -35,7 +35,8 @@ daily_ingest = define_asset_job(
 retrain = define_asset_job(
     "retrain",
     selection=AssetSelection.groups(*RETRAIN_GROUPS),
-    description="Retrain the recommender, the forecaster and the summarizer; each becomes "
+    description="Retrain the recommender, the forecaster, the summarizer and the battle-fit model; "
+    "each becomes "
     "champion only through its gate, and only champions publish recommendations, forecasts and "
     "summaries.",
 )

@@ -17,7 +17,9 @@ from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
 
-MODEL_GROUPS = "group:recommender or group:forecast or group:index or group:assistant"
+MODEL_GROUPS = (
+    "group:recommender or group:forecast or group:index or group:assistant or group:battle"
+)
 
 
 def materialize_models(home: Path) -> dg.ExecuteInProcessResult:

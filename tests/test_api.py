@@ -236,6 +236,12 @@ def test_cold_start_from_a_profile_and_recent_views(api, shopper):
     assert answer.status_code == 200, answer.text
     assert answer.json()["mode"] == "profile" and len(answer.json()["items"]) == 6
     assert post(api, "/recommend", shopper, {**body, "breathing_style": "Fire"}).status_code == 422
+    by_battle = post(api, "/recommend", shopper, {**body, "k": 3, "by": "battle_fit"})
+    assert by_battle.status_code == 200, by_battle.text
+    picks = by_battle.json()["items"]
+    assert by_battle.json()["mode"] == "battle_fit" and len(picks) == 3
+    assert [p["score"] for p in picks] == sorted((p["score"] for p in picks), reverse=True)
+    assert all("predicted win chance" in p["reason"] for p in picks)
     assert_problem(post(api, "/recommend", shopper, {**body, "viewed": [999999]}), 404, "unknown")
 
 

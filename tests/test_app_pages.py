@@ -103,7 +103,7 @@ def test_shop_shows_recommendations_with_reasons_and_logs_events(home):
     app = signed_in(*SHOPPER)
     assert titles(app) == ["🛒 For you, Tanjiro"]
     reasons = [c.value for c in app.caption if c.value.startswith("💡")]
-    assert len(reasons) == 12
+    assert len([r for r in reasons if "predicted win chance" not in r]) == 12
     before = len(AppDatabaseResource().events_after(0))
     app.button(key=next(b.key for b in app.button if b.key.endswith("-View"))).click().run()
     assert not app.exception
@@ -116,6 +116,16 @@ def test_shop_shows_recommendations_with_reasons_and_logs_events(home):
     events = AppDatabaseResource().events_after(0)
     assert events["event_type"].iloc[-1] == "purchase"
     assert events["customer_id"].iloc[-1] == app.session_state["account"].customer_id
+
+
+def test_shop_shows_the_weapons_best_for_the_shoppers_battles(home):
+    app = signed_in(*SHOPPER)
+    assert "⚔️ Best for your battles" in [s.value for s in app.subheader]
+    picks = [c.value for c in app.caption if "predicted win chance" in c.value]
+    assert len(picks) == 3, [c.value for c in app.caption]
+    chances = [int(p.split("💡 ")[1].split("%")[0]) for p in picks]
+    assert chances == sorted(chances, reverse=True) and all(0 < c < 100 for c in chances)
+    assert any(c.value.startswith("Battle-fit model v") for c in app.caption)
 
 
 def test_a_new_shopper_signs_up_answers_onboarding_and_gets_recommendations(home):
@@ -133,7 +143,7 @@ def test_a_new_shopper_signs_up_answers_onboarding_and_gets_recommendations(home
     button(app, "Show my recommendations").click().run()
     assert not app.exception, app.exception
     reasons = [c.value for c in app.caption if c.value.startswith("💡")]
-    assert len(reasons) == 12
+    assert len([r for r in reasons if "predicted win chance" not in r]) == 12
     stored, _ = AppDatabaseResource().account_with_hash(username)
     assert stored.profile["breathing_style"] == "Flame" and stored.profile["level"] == 40
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from hashira_api import schemas
 from hashira_api.deps import CurrentUser, ShopperUser
+from hashira_serving import battle
 from hashira_serving import recommendations as recs
 
 router = APIRouter(tags=["recommendations"])
@@ -56,6 +57,27 @@ def my_recommendations(
     responses={404: {"model": schemas.Problem}},
 )
 def recommend_for_profile(body: schemas.Profile, _user: CurrentUser) -> schemas.Recommendations:
-    """Cold start: recommendations from a slayer's profile and recently viewed products."""
-    profile = body.model_dump(exclude={"viewed", "k"})
+    """Cold start: recommendations from a slayer's profile and recently viewed products, or
+    (`by=battle_fit`) the weapons most likely to win their battles."""
+    if body.by == "battle_fit":
+        picks = battle.best_for_battles(
+            {
+                "style": body.breathing_style,
+                "level": body.level,
+                **{k: getattr(body, k) if getattr(body, k) is not None else 0.5
+                   for k in ("strength", "dexterity", "stamina")},
+            },
+            body.k,
+        )  # fmt: skip
+        items = [
+            schemas.RecommendedItem(
+                product_id=p.product_id, rank=rank, score=round(p.win_chance, 6),
+                reason=f"{p.win_chance:.0%} predicted win chance: {p.reason}", name=p.name,
+                explored=False,
+            )
+            for rank, p in enumerate(picks, start=1)
+        ]  # fmt: skip
+        version = picks[0].model_version if picks else battle.shared_service().champion()[1]
+        return schemas.Recommendations(mode="battle_fit", model_version=version, items=items)
+    profile = body.model_dump(exclude={"viewed", "k", "by"})
     return _out(recs.for_profile(profile, body.viewed, body.k))

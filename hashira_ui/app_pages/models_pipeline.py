@@ -8,6 +8,7 @@ from hashira_serving import models
 from hashira_serving.context import mlflow
 from hashira_serving.models import (
     MODELS,
+    battle_fit_comparison,
     champion_info,
     forecaster_comparison,
     recommender_comparison,
@@ -29,6 +30,7 @@ comparisons = {
     "hashira-recommender": (recommender_comparison, "MAP@12 etc. on the last 7 days"),
     "hashira-forecaster": (forecaster_comparison, "backtest MASE and interval coverage"),
     "hashira-summarizer": (summarizer_comparison, "ROUGE on the held-out phrasing set"),
+    "hashira-battle-fit": (battle_fit_comparison, "AUC and calibration on the last weeks' battles"),
 }
 for name, title in MODELS.items():
     info = champion_info(mlflow(), name)

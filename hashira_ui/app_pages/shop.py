@@ -4,9 +4,9 @@ import dataclasses
 
 import streamlit as st
 
-from hashira_serving import catalog, events, recommendations
+from hashira_serving import battle, catalog, events, recommendations
 from hashira_serving.context import app_db
-from hashira_serving.errors import NotMaterializedError
+from hashira_serving.errors import NotFoundError, NotMaterializedError
 from hashira_serving.recommendations import BREATHING_STYLES, NeedsOnboarding
 from hashira_ui.cards import product_card
 from hashira_ui.session import require_role, shop_session_id, show_missing, update_account
@@ -120,3 +120,22 @@ for start in range(0, len(recs.items), 4):
                 on_buy=on_buy,
             )
 st.caption(f"Recommender v{recs.model_version}")
+
+st.subheader("⚔️ Best for your battles")
+try:
+    picks = battle.picks_for_account(account, k=3)
+except (NotMaterializedError, NotFoundError) as exc:
+    st.caption(f"No battle-fit picks yet: {exc}")
+else:
+    for col, pick in zip(st.columns(3), picks, strict=False):
+        with col:
+            product_card(
+                catalog.product(pick.product_id),
+                f"battle-{pick.product_id}",
+                f"{pick.win_chance:.0%} predicted win chance: {pick.reason}",
+                on_view=on_view,
+                on_cart=on_cart,
+                on_buy=on_buy,
+            )
+    if picks:
+        st.caption(f"Battle-fit model v{picks[0].model_version}")
