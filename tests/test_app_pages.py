@@ -252,12 +252,21 @@ def test_models_page_shows_champions_with_baselines_and_asset_groups(home, tmp_p
     app.switch_page("app_pages/models_pipeline.py").run()
     assert not app.exception, app.exception
     text = " ".join(m.value for m in app.markdown)
-    for name in ("hashira-recommender", "hashira-forecaster", "hashira-summarizer"):
+    names = (
+        "hashira-recommender",
+        "hashira-forecaster",
+        "hashira-summarizer",
+        "hashira-battle-fit",
+    )
+    for name in names:
         assert f"`{name}` champion **v" in text
     recommender = app.dataframe[0].value
     assert {"ranker (champion)", "oracle (the generator's truth)"} <= set(recommender.index)
     assert recommender["MAP@12"].notna().all()
-    groups = app.dataframe[3].value
+    battle = app.dataframe[3].value
+    assert {"model (champion)", "oracle (the true odds)"} <= set(battle.index)
+    assert battle["auc"].notna().all()
+    groups = app.dataframe[len(names)].value
     assert {"raw", "silver", "recommender", "assistant"} <= set(groups.index)
 
 
