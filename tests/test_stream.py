@@ -47,9 +47,14 @@ def redis_reachable() -> bool:
         return False
 
 
-needs_redis = pytest.mark.skipif(
-    not redis_reachable(), reason=f"no Redis server answers at {REDIS_URL}"
-)
+@pytest.fixture
+def redis_server():
+    """Fails (never skips) when Redis is down: `make test` starts it where it is installed."""
+    if not redis_reachable():
+        pytest.fail(f"no Redis server answers at {REDIS_URL}; start it (make services)")
+
+
+needs_redis = pytest.mark.usefixtures("redis_server")
 
 
 @pytest.fixture
