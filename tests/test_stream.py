@@ -79,12 +79,14 @@ def make_bus(kind: str, db_url: str, prefix: str) -> EventBus:
 
 BUSES = [
     pytest.param("table", id="table"),
-    pytest.param("redis", id="redis", marks=[pytest.mark.integration, needs_redis]),
+    pytest.param("redis", id="redis", marks=[pytest.mark.integration]),
 ]
 
 
 @pytest.fixture(params=BUSES)
 def bus(request, db_url, prefix) -> EventBus:
+    if request.param == "redis":
+        request.getfixturevalue("redis_server")
     return make_bus(request.param, db_url, prefix)
 
 
