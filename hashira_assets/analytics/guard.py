@@ -16,7 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
 
-MAX_SQL_CHARS = 20_000
+MAX_SQL_CHARS = 8_000
 DIALECT = "duckdb"
 # Statement kinds a query must never contain, anywhere in its tree.
 _FORBIDDEN_NODES = tuple(
@@ -81,6 +81,9 @@ def _with_limit(tree: exp.Query, max_rows: int) -> exp.Query:
     if limit is None:
         return tree.limit(max_rows)
     value = limit.expression
+    if isinstance(value, exp.Placeholder):
+        # A bound LIMIT is capped from outside: the row cap holds whatever value is bound.
+        return exp.select("*").from_(tree.subquery("capped")).limit(max_rows)
     if not (isinstance(value, exp.Literal) and value.is_int):
         raise Refusal("The LIMIT must be a whole number.")
     return tree.limit(min(int(value.name), max_rows)) if int(value.name) > max_rows else tree
