@@ -53,8 +53,8 @@ _WINDOWS = (7, 30, 90)
 
 def _window_counts(subject: str) -> tuple[ColumnDoc, ...]:
     return tuple(
-        _c(f"{kind}_{days}d", "bigint", f"{label} of {subject} in the {days} days up to the cut-off.",
-           unit)
+        _c(f"{kind}_{days}d", "bigint",
+           f"{label} of {subject} in the {days} days up to the cut-off.", unit)
         for kind, label, unit in (("purchases", "Purchases", "purchases"),
                                   ("views", "Views", "views"))
         for days in _WINDOWS

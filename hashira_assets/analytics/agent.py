@@ -113,7 +113,9 @@ class AnalyticsAgent:
             ).rows[0]
             last_day, last_hour = row
         elif "daily_total_sales" in schema:
-            last_day = self.engine.execute("SELECT MAX(event_date) FROM daily_total_sales").rows[0][0]
+            last_day = self.engine.execute("SELECT MAX(event_date) FROM daily_total_sales").rows[0][
+                0
+            ]
         return last_day or dt.date.today(), last_hour
 
     @property
@@ -127,7 +129,7 @@ class AnalyticsAgent:
         try:
             if question.lstrip().lower().startswith(SQL_PREFIX):
                 answer.mode = "sql"
-                self._run(answer, question.lstrip()[len(SQL_PREFIX):], ())
+                self._run(answer, question.lstrip()[len(SQL_PREFIX) :], ())
                 answer.narrative = self._sql_narrative(answer)
             else:
                 self._answer_question(answer, question)
@@ -146,7 +148,11 @@ class AnalyticsAgent:
         safe = validate(sql, self.engine.schema, max_rows=self.row_cap)
         answer.sql, answer.params = safe, tuple(params)
         result = self.engine.execute(safe, params)
-        answer.columns, answer.rows, answer.truncated = result.columns, result.rows, result.truncated
+        answer.columns, answer.rows, answer.truncated = (
+            result.columns,
+            result.rows,
+            result.truncated,
+        )
 
     def _answer_question(self, answer: AnalyticsAnswer, question: str) -> None:
         spec = self.parser.parse(question)

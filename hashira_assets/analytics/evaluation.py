@@ -67,7 +67,9 @@ def _window_phrase(rng: random.Random, last: dt.date) -> tuple[str, tuple | None
     if kind == "days":
         n = rng.choice([10, 14, 21, 45, 60])
         return rng.choice([f"over the past {n} days", f"in the trailing {n} days"]), (
-            last - dt.timedelta(days=n - 1), last)
+            last - dt.timedelta(days=n - 1),
+            last,
+        )
     if kind == "weeks":
         n = rng.choice([2, 3, 4, 6])
         return f"in the previous {n} weeks", (last - dt.timedelta(days=7 * n - 1), last)
@@ -103,6 +105,11 @@ def paraphrase_cases(last_day: dt.date, n: int = 160, seed: int = PARAPHRASE_SEE
         text = rng.choice(TEMPLATES).format(m=m_text, d=d_text, w=w_text)
         cases.append(Case(" ".join(text.split()), metric, dim, window, None))
     return cases
+
+
+def _ratio(num, den, decimals: int) -> float | None:
+    """num / den rounded, or None (SQL's NULLIF) when den is zero."""
+    return round(float(num) / float(den), decimals) if den else None
 
 
 class ExpectedAnswers:
@@ -153,8 +160,8 @@ class ExpectedAnswers:
         if case.metric == "conversion":
             frame = self._keyed(self._window(self.funnel, case.window), dim)
             groups = frame.groupby(dim) if dim else [(None, frame)]
-            return {k: (round(g.cart_sessions.sum() / g.view_sessions.sum(), 4),
-                        round(g.purchase_sessions.sum() / g.cart_sessions.sum(), 4))
+            return {k: (_ratio(g.cart_sessions.sum(), g.view_sessions.sum(), 4),
+                        _ratio(g.purchase_sessions.sum(), g.cart_sessions.sum(), 4))
                     for k, g in groups}  # fmt: skip
         if case.metric in GOLD_ONLY and dim in (None, "week", "month", "product_type", "hour"):
             if dim == "hour" and case.metric in ("revenue", "orders", "average_order_value"):
@@ -188,7 +195,9 @@ class ExpectedAnswers:
             elif metric == "average_order_value":
                 out[key] = round(g.revenue.sum() / g.orders.sum(), 2) if g.orders.sum() else None
             else:
-                out[key] = round(g.returned_units.sum() / g.units.sum(), 4) if g.units.sum() else None
+                out[key] = (
+                    round(g.returned_units.sum() / g.units.sum(), 4) if g.units.sum() else None
+                )
         return out
 
     @staticmethod

@@ -30,11 +30,39 @@ _FORBIDDEN_NODES = tuple(
     if hasattr(exp, name)
 )  # fmt: skip
 # Functions that touch files, URLs, settings or the catalog: prefixes and exact names.
-_FORBIDDEN_PREFIXES = ("read_", "parquet_", "duckdb_", "pragma_", "sqlite_", "postgres_",
-                       "mysql_", "iceberg_", "delta_", "http", "glob", "sniff_", "json_execute")
-_FORBIDDEN_FUNCTIONS = {"getenv", "current_setting", "getvariable", "query", "query_table",
-                        "load", "install", "read_text", "read_blob", "which_secret",
-                        "checkpoint", "force_checkpoint", "set_variable", "enable_profiling"}  # fmt: skip
+_FORBIDDEN_PREFIXES = (
+    "read_",
+    "parquet_",
+    "duckdb_",
+    "pragma_",
+    "sqlite_",
+    "postgres_",
+    "mysql_",
+    "iceberg_",
+    "delta_",
+    "http",
+    "glob",
+    "sniff_",
+    "json_execute",
+)
+_FORBIDDEN_FUNCTIONS = frozenset(
+    [
+        "getenv",
+        "current_setting",
+        "getvariable",
+        "query",
+        "query_table",
+        "load",
+        "install",
+        "read_text",
+        "read_blob",
+        "which_secret",
+        "checkpoint",
+        "force_checkpoint",
+        "set_variable",
+        "enable_profiling",
+    ]
+)
 # sqlglot's own classes for file readers, for dialects that parse them into typed nodes.
 _READER_CLASSES = tuple(getattr(exp, n) for n in ("ReadCSV", "ReadParquet") if hasattr(exp, n))
 
@@ -58,10 +86,14 @@ def _function_name(node: exp.Expression) -> str:
 def _check_functions(tree: exp.Expression) -> None:
     for node in tree.find_all(exp.Func):
         name = _function_name(node)
-        if isinstance(node, _READER_CLASSES) or name in _FORBIDDEN_FUNCTIONS or any(
-            name.startswith(p) for p in _FORBIDDEN_PREFIXES
+        if (
+            isinstance(node, _READER_CLASSES)
+            or name in _FORBIDDEN_FUNCTIONS
+            or any(name.startswith(p) for p in _FORBIDDEN_PREFIXES)
         ):
-            raise Refusal(f"The function {name}() reads files, URLs or settings and is not allowed.")
+            raise Refusal(
+                f"The function {name}() reads files, URLs or settings and is not allowed."
+            )
 
 
 def _check_tables(tree: exp.Expression, known: Mapping[str, object]) -> None:

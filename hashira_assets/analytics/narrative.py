@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from hashira_assets.analytics.semantic import DIMENSIONS, METRICS, output_name
+from hashira_assets.analytics.semantic import DECOMPOSE_BY, DIMENSIONS, METRICS, output_name
 from hashira_assets.analytics.spec import QuerySpec
 
 _NUMBER = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|-?\d+(?:\.\d+)?")
@@ -31,8 +31,12 @@ def fmt(value) -> str:
 def ungrounded_numbers(narrative: str, rows: Sequence[Sequence]) -> list[str]:
     """The numbers (and dates) in narrative that are not values of any result cell."""
     texts = {fmt(cell) for row in rows for cell in row}
-    numbers = [float(c) for row in rows for c in row
-               if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)]  # fmt: skip
+    cells = [c for row in rows for c in row]
+    numbers = [
+        float(c)
+        for c in cells
+        if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)
+    ]
     missing = []
     for token in _NUMBER.findall(narrative):
         if token in texts:
@@ -99,7 +103,8 @@ def why_narrative(spec: QuerySpec, columns: list[str], rows: list[tuple]) -> str
         return text
     # The dimension whose single biggest same-direction value carries most of the change.
     best_dim, best_rows, best_share = None, [], 0.0
-    for dim in {r["dimension"] for r in records} - {"total"}:
+    present = {r["dimension"] for r in records}
+    for dim in [d for d in DECOMPOSE_BY if d in present]:
         same = sorted((r for r in records if r["dimension"] == dim and r["change"] * change > 0),
                       key=lambda r: -abs(r["change"]))  # fmt: skip
         share = abs(same[0]["change"] / change) if same else 0.0

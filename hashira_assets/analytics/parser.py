@@ -20,8 +20,9 @@ from hashira_assets.analytics.semantic import DIMENSIONS, METRICS
 from hashira_assets.analytics.spec import ALL_TIME, QuerySpec, Window
 
 MAX_QUESTION_CHARS = 2000
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}  # fmt: skip
+_NUMBER_WORDS = {
+    w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])
+}  # fmt: skip
 _NUM = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "quarter": 91}
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -42,7 +43,8 @@ _CHANGE = re.compile(r"\b(drop|dropped|fall|fell|fallen|decline|declined|dip|dip
                      r"|" + _CHANGE_UP.pattern, re.I)  # fmt: skip
 _INACTIVE = re.compile(r"\b(inactive|dormant|lapsed|churned|idle|gone quiet|went quiet|"
                        r"no activity|not (been )?active|stopped (shopping|buying|visiting)|"
-                       r"haven'?t (been active|visited|bought|shopped|come back))\b", re.I)  # fmt: skip
+                       r"haven'?t (been active|visited|bought|shopped|come back))\b",
+                       re.I)  # fmt: skip
 _DESC = re.compile(r"\b(most|highest|best|top|largest|biggest|greatest|leading|lead|"
                    r"max(imum)?)\b", re.I)  # fmt: skip
 _ASC = re.compile(r"\b(least|lowest|worst|fewest|smallest|bottom|min(imum)?|weakest)\b", re.I)
@@ -54,8 +56,29 @@ _RATIO = re.compile(r"\b(share|proportion|fraction|rate|ratio|percentage|percent
 _PER_ORDER = re.compile(r"\bper\s+(order|purchase|basket)\b|\b(average|mean|typical)\s+"
                         r"(order|basket|ticket|spend)", re.I)  # fmt: skip
 # Words that end a grouping phrase ("by rarity for 2025" groups by rarity).
-_PHRASE_END = frozenset("for in during over since last this the please and with from to on at "
-                        "lead leads leading ranked".split())  # fmt: skip
+_PHRASE_END = frozenset(
+    [
+        "for",
+        "in",
+        "during",
+        "over",
+        "since",
+        "last",
+        "this",
+        "the",
+        "please",
+        "and",
+        "with",
+        "from",
+        "to",
+        "on",
+        "at",
+        "lead",
+        "leads",
+        "leading",
+        "ranked",
+    ]
+)
 _PRODUCT_NOUNS = r"(items?|products?|weapons?|gear|pieces?|accessor(y|ies)|goods|stuff|tier)"
 
 
@@ -204,8 +227,11 @@ class QuestionParser:
                 window = Window("last 7 days", start=self.last_day - dt.timedelta(days=6),
                                 end=self.last_day)  # fmt: skip
             return QuerySpec("why", metric=metric, window=window, filters=filters)
-        if categorical and top_n is None and re.search(r"\b(which|what)\b", question, re.I) and (
-            _DESC.search(question) or _ASC.search(question)
+        if (
+            categorical
+            and top_n is None
+            and re.search(r"\b(which|what)\b", question, re.I)
+            and (_DESC.search(question) or _ASC.search(question))
         ):
             top_n = 1
         return QuerySpec("metric", metric=metric, dimensions=tuple(dims), window=window,

@@ -54,8 +54,11 @@ class Dimension:
 
 
 def _gold(expr: str, *, hourly: bool = True) -> dict[str, str]:
-    sources = ("gold_total", "gold_category", "gold_hourly") if hourly else ("gold_total",
-                                                                              "gold_category")
+    sources = (
+        ("gold_total", "gold_category", "gold_hourly")
+        if hourly
+        else ("gold_total", "gold_category")
+    )
     return dict.fromkeys(sources, expr)  # fmt: skip
 
 
