@@ -21,7 +21,11 @@ from hashira_assets.analytics.spec import ALL_TIME, QuerySpec, Window
 
 MAX_QUESTION_CHARS = 2000
 _NUMBER_WORDS = {
-    w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])
+    w: i
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve"]
+    )
 }  # fmt: skip
 _NUM = r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "quarter": 91}
