@@ -88,8 +88,12 @@ class AnalyticsAgent:
         embed: Callable[[list[str]], np.ndarray] | None = None,
         row_cap: int = 1000,
         timeout_s: float = 10.0,
+        filesystem=None,
     ) -> None:
-        self.engine = AnalyticsEngine(lake_root, timeout_s=timeout_s, row_cap=row_cap)
+        """filesystem: an fsspec filesystem when lake_root is remote (s3://...)."""
+        self.engine = AnalyticsEngine(
+            lake_root, timeout_s=timeout_s, row_cap=row_cap, filesystem=filesystem
+        )
         self.row_cap = row_cap
         last_day, last_hour = self._anchors()
         values = {

@@ -3,6 +3,10 @@
 The tables are registered as views, then file access outside the lake is switched off and the
 configuration locked, so no statement can read other files, attach databases, install extensions
 or turn the settings back. Every query runs with a timeout (DuckDB is interrupted) and a row cap.
+
+Remote lakes (s3://bucket/prefix) are read through an fsspec filesystem registered with DuckDB
+(`register_filesystem`): DuckDB's own httpfs extension downloads on first use, which cannot
+happen here.
 """
 
 from __future__ import annotations
@@ -36,14 +40,55 @@ class QueryResult:
     seconds: float
 
 
-def table_files(root: str, zone: str, table: str) -> list[str]:
-    """The table's Parquet files; hidden and underscore folders (Spark's staging) are skipped."""
+def _visible(relative_parts: Sequence[str]) -> bool:
+    # Spark's staging and temporary folders (".spark-staging-*", "_temporary") are not the table.
+    return not any(part.startswith((".", "_")) for part in relative_parts)
+
+
+def table_files(root: str, zone: str, table: str, filesystem: Any = None) -> list[str]:
+    """The table's Parquet files (URIs for a remote lake), staging folders skipped."""
+    if filesystem is not None:
+        protocol = _protocol(filesystem)
+        base = f"{_strip_scheme(root)}/{zone}/{table}"
+        found = filesystem.find(base) if filesystem.exists(base) else []
+        return sorted(
+            f"{protocol}://{path}"
+            for path in found
+            if path.endswith(".parquet") and _visible(path[len(base) :].strip("/").split("/"))
+        )
     folder = Path(root) / zone / table
     return sorted(
         str(path)
         for path in folder.glob("**/*.parquet")
-        if not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+        if _visible(path.relative_to(folder).parts)
     )
+
+
+def _protocol(filesystem: Any) -> str:
+    protocol = filesystem.protocol
+    return protocol if isinstance(protocol, str) else protocol[0]
+
+
+def _strip_scheme(uri: str) -> str:
+    return uri.split("://", 1)[1].rstrip("/") if "://" in uri else uri.rstrip("/")
+
+
+def s3_filesystem(endpoint_url: str | None = None, region: str = "us-east-1") -> Any:
+    """An fsspec filesystem for s3:// lakes over pyarrow's S3 client (credentials from the
+    usual AWS environment variables), for DuckDB's register_filesystem."""
+    from urllib.parse import urlparse
+
+    import pyarrow.fs as pafs
+    from fsspec.implementations.arrow import ArrowFSWrapper
+
+    class S3Lake(ArrowFSWrapper):
+        protocol = "s3"
+
+    options: dict[str, Any] = {"region": region}
+    if endpoint_url:
+        parsed = urlparse(endpoint_url)
+        options.update(endpoint_override=parsed.netloc, scheme=parsed.scheme or "https")
+    return S3Lake(pafs.S3FileSystem(**options))
 
 
 class AnalyticsEngine:
@@ -56,17 +101,27 @@ class AnalyticsEngine:
         row_cap: int = DEFAULT_ROW_CAP,
         threads: int = 2,
         memory_limit: str = "1GB",
+        filesystem: Any = None,
     ) -> None:
-        self.lake_root = str(Path(lake_root).resolve())
+        """filesystem: an fsspec filesystem for a remote lake_root (e.g. `s3_filesystem()`)."""
+        remote = "://" in str(lake_root)
+        if remote and filesystem is None:
+            raise ValueError(f"A remote lake ({lake_root}) needs an fsspec filesystem.")
+        self.lake_root = str(lake_root).rstrip("/") if remote else str(Path(lake_root).resolve())
         self.timeout_s = timeout_s
         self.row_cap = row_cap
         self._lock = threading.Lock()
         self._conn = duckdb.connect(
             ":memory:", config={"threads": threads, "memory_limit": memory_limit}
         )
+        if filesystem is not None:
+            self._conn.register_filesystem(filesystem)
+            allowed = f"{_protocol(filesystem)}://{_strip_scheme(self.lake_root)}/"
+        else:
+            allowed = f"{self.lake_root}/"
         self.schema: dict[str, dict[str, str]] = {}
         for name, doc in TABLES.items():
-            files = table_files(self.lake_root, doc.zone, name)
+            files = table_files(self.lake_root, doc.zone, name, filesystem)
             if not files:
                 continue
             files = ", ".join(f"'{f}'" for f in files)
@@ -77,7 +132,7 @@ class AnalyticsEngine:
             described = self._conn.execute(f"DESCRIBE {name}").fetchall()
             self.schema[name] = {row[0]: row[1] for row in described}
         # After this no statement can reach files outside the lake, nor change any setting.
-        self._conn.execute(f"SET allowed_directories = ['{self.lake_root}/']")
+        self._conn.execute(f"SET allowed_directories = ['{allowed}']")
         self._conn.execute("SET enable_external_access = false")
         self._conn.execute("SET lock_configuration = true")
 
