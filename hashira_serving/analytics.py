@@ -16,7 +16,7 @@ class AnalyticsUnavailable(RuntimeError):
 
 
 @functools.lru_cache(maxsize=4)
-def _agent(lake_root: str, use_embeddings: bool) -> AnalyticsAgent:
+def _agent(lake_root: str, use_embeddings: bool, use_gemini: bool) -> AnalyticsAgent:
     from hashira_assets.analytics.engine import s3_filesystem, table_files
 
     filesystem = None
@@ -31,12 +31,19 @@ def _agent(lake_root: str, use_embeddings: bool) -> AnalyticsAgent:
     embed = None
     if use_embeddings:
         from hashira_assets.index.embedding import embed
-    return AnalyticsAgent(lake_root, embed=embed, filesystem=filesystem)
+    llm = None
+    if use_gemini:
+        # Text-to-SQL only with a hosted model: the bundled 135M model is not asked for SQL.
+        from resources.llm import GeminiProvider
+
+        llm = GeminiProvider(os.environ["GOOGLE_API_KEY"])
+    return AnalyticsAgent(lake_root, embed=embed, filesystem=filesystem, llm=llm)
 
 
 def agent(lake_root: str | None = None, use_embeddings: bool = True) -> AnalyticsAgent:
     """The agent over lake_root (default: the configured lake), built once per process."""
-    return _agent(lake_root or settings.default_lake_root(), use_embeddings)
+    use_gemini = bool(os.environ.get("GOOGLE_API_KEY"))
+    return _agent(lake_root or settings.default_lake_root(), use_embeddings, use_gemini)
 
 
 def ask(question: str, lake_root: str | None = None) -> AnalyticsAnswer:

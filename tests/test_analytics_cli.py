@@ -15,7 +15,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def fresh_agents():
+def fresh_agents(monkeypatch):
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
     serving.reset()
     yield
     serving.reset()

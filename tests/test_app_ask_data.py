@@ -24,6 +24,7 @@ def home(app_home, monkeypatch):
     monkeypatch.setenv("HASHIRA_HOME", str(app_home))
     monkeypatch.delenv("HASHIRA_LAKE_ROOT", raising=False)
     monkeypatch.delenv("HASHIRA_REDIS_URL", raising=False)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
     analytics.reset()
     yield app_home
     analytics.reset()

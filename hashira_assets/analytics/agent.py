@@ -20,9 +20,10 @@ from hashira_assets.analytics import narrative as words
 from hashira_assets.analytics.compiler import ChartHint, compile_spec
 from hashira_assets.analytics.engine import AnalyticsEngine, QueryError
 from hashira_assets.analytics.guard import Refusal, validate
-from hashira_assets.analytics.parser import QuestionParser
+from hashira_assets.analytics.parser import QuestionParser, screen
 from hashira_assets.analytics.semantic import DIMENSIONS
 from hashira_assets.analytics.spec import QuerySpec
+from hashira_assets.analytics.text_to_sql import ExampleIndex, TextToSQL
 
 SQL_PREFIX = "sql "
 
@@ -40,12 +41,14 @@ class AnalyticsAnswer:
     narrative: str = ""
     refusal: str | None = None
     latency_s: float = 0.0
-    mode: str = "offline"  # "offline" (parsed question) or "sql" (typed SQL)
+    mode: str = "offline"  # "offline" (parsed question), "sql" (typed SQL) or "llm"
     window: str = ""
     truncated: bool = False
     spec: QuerySpec | None = None
     # Numbers a drafted narrative held that the result does not; such a narrative is dropped.
     ungrounded: list[str] = dataclasses.field(default_factory=list)
+    # Set when the LLM path failed and the offline path answered instead.
+    notice: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -89,8 +92,10 @@ class AnalyticsAgent:
         row_cap: int = 1000,
         timeout_s: float = 10.0,
         filesystem=None,
+        llm=None,
     ) -> None:
-        """filesystem: an fsspec filesystem when lake_root is remote (s3://...)."""
+        """filesystem: an fsspec filesystem when lake_root is remote (s3://...); llm: a provider
+        (e.g. Gemini) for text-to-SQL, tried before the offline path when given."""
         self.engine = AnalyticsEngine(
             lake_root, timeout_s=timeout_s, row_cap=row_cap, filesystem=filesystem
         )
@@ -106,6 +111,9 @@ class AnalyticsAgent:
             # Load the embedder and embed the aliases now, not inside the first question.
             self.parser.metrics.similar(["warm up"])
             self.parser.dimensions.similar(["warm up"])
+        self.text_to_sql = (
+            TextToSQL(llm, ExampleIndex(embed=embed), self.tables) if llm is not None else None
+        )
 
     def _anchors(self) -> tuple[dt.date, dt.datetime | None]:
         """The lake's last day and last hour: relative windows ("last week") end there."""
@@ -135,6 +143,8 @@ class AnalyticsAgent:
                 answer.mode = "sql"
                 self._run(answer, question.lstrip()[len(SQL_PREFIX) :], ())
                 answer.narrative = self._sql_narrative(answer)
+            elif self.text_to_sql is not None:
+                self._answer_with_llm(answer, question)
             else:
                 self._answer_question(answer, question)
         except Refusal as refusal:
@@ -175,6 +185,19 @@ class AnalyticsAgent:
         # Never show a number the result does not hold.
         answer.ungrounded = words.ungrounded_numbers(text, answer.rows)
         answer.narrative = "" if answer.ungrounded else text
+
+    def _answer_with_llm(self, answer: AnalyticsAnswer, question: str) -> None:
+        """Text-to-SQL through the LLM; the offline path answers if that fails."""
+        screen(question)
+        try:
+            self.text_to_sql.answer(question, lambda sql: self._run(answer, sql, ()))
+        except (Refusal, QueryError, RuntimeError) as error:
+            answer.sql, answer.params, answer.columns, answer.rows = None, (), [], []
+            answer.notice = f"The LLM's query did not pass ({error}); answered offline instead."
+            self._answer_question(answer, question)
+            return
+        answer.mode = "llm"
+        answer.narrative = self._sql_narrative(answer)
 
     @staticmethod
     def _sql_narrative(answer: AnalyticsAnswer) -> str:

@@ -188,6 +188,17 @@ def parse_top_n(text: str) -> tuple[int | None, bool]:
     return None, ascending
 
 
+def screen(question: str) -> None:
+    """Refuse questions too long to be questions, or carrying SQL or instructions to the system."""
+    if len(question) > MAX_QUESTION_CHARS:
+        raise Refusal(f"The question is longer than {MAX_QUESTION_CHARS:,} characters.")
+    if _INJECTION.search(question):
+        raise Refusal(
+            "The question contains SQL commands or instructions to the system; "
+            "ask about the data in plain words."
+        )
+
+
 class QuestionParser:
     """Turns a question into a QuerySpec, or raises Refusal saying what it could not read."""
 
@@ -207,11 +218,7 @@ class QuestionParser:
         self.dimensions = Matcher(dim_words, embed)
 
     def parse(self, question: str) -> QuerySpec:
-        if len(question) > MAX_QUESTION_CHARS:
-            raise Refusal(f"The question is longer than {MAX_QUESTION_CHARS:,} characters.")
-        if _INJECTION.search(question):
-            raise Refusal("The question contains SQL commands or instructions to the system; "
-                          "ask about the data in plain words.")  # fmt: skip
+        screen(question)
         window = parse_window(question, self.last_day, self.last_hour)
         filters = parse_filters(question, self.filter_values)
         if _INACTIVE.search(question):
