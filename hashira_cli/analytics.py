@@ -71,7 +71,11 @@ def bench_analytics(
     from hashira_assets.analytics.evaluation import (
         PARAPHRASE_SEED,
         ExpectedAnswers,
+        change_cases,
+        change_is_correct,
         hostile_inputs,
+        inactive_cases,
+        inactive_count,
         is_correct,
         lake_checksums,
         paraphrase_cases,
@@ -96,6 +100,22 @@ def bench_analytics(
             failures.append({"question": case.question, "metric": case.metric,
                              "dimension": case.dimension, "refusal": answer.refusal,
                              "sql": answer.sql})  # fmt: skip
+    why_ok = []
+    for case in change_cases(expected.last_day):
+        answer = agent.ask(case.question)
+        latencies.append(answer.latency_s)
+        why_ok.append(change_is_correct(answer, case, expected))
+        if not why_ok[-1]:
+            failures.append({"question": case.question, "refusal": answer.refusal})
+    inactive_ok = []
+    for text, days in inactive_cases():
+        answer = agent.ask(text)
+        latencies.append(answer.latency_s)
+        got = answer.rows[0][answer.columns.index("inactive_customers")] if answer.rows else 0
+        inactive_ok.append(answer.ok and "inactive_customers" in answer.columns
+                           and got == inactive_count(lake_root, days))  # fmt: skip
+        if not inactive_ok[-1]:
+            failures.append({"question": text, "refusal": answer.refusal})
     hostile = hostile_inputs()
     refused = []
     for text in hostile:
@@ -115,6 +135,10 @@ def bench_analytics(
         "execution_accuracy": sum(r[0] for r in results) / len(cases),
         "answered": answered,
         "narrative_grounded_rate": sum(r[1] for r in results) / max(answered, 1),
+        "why_questions": len(why_ok),
+        "why_accuracy": sum(why_ok) / max(len(why_ok), 1),
+        "inactive_questions": len(inactive_ok),
+        "inactive_accuracy": sum(inactive_ok) / max(len(inactive_ok), 1),
         "hostile_inputs": len(hostile),
         "hostile_refused_rate": sum(r["refused"] for r in refused) / len(hostile),
         "lake_checksums_unchanged": unchanged,
@@ -127,6 +151,7 @@ def bench_analytics(
     }
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps(report, indent=2, default=str))
-    keys = ("execution_accuracy", "narrative_grounded_rate", "hostile_refused_rate",
+    keys = ("execution_accuracy", "narrative_grounded_rate", "why_accuracy", "inactive_accuracy",
+            "hostile_refused_rate",
             "lake_checksums_unchanged", "latency_median_s", "latency_p95_s")  # fmt: skip
     typer.echo(json.dumps({k: report[k] for k in keys}))

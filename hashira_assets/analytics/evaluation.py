@@ -329,3 +329,71 @@ def lake_checksums(lake_root: str | Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+WHY_TEMPLATES = ["What explains the change in {m} {w}?", "Why did {m} move {w}?",
+                 "Explain why {m} went {d} {w}"]  # fmt: skip
+WHY_METRICS = {"revenue": "takings", "orders": "order lines", "units": "pieces sold"}
+INACTIVE_TEMPLATES = ["List dormant customers with no activity in {n} days",
+                      "Who has gone quiet for {n} days or more?",
+                      "Which slayers have been idle for {n} days?"]  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeCase:
+    """A "why did X change" question: metric, the window, and the one before it."""
+
+    question: str
+    metric: str
+    window: tuple[dt.date, dt.date]
+    before: tuple[dt.date, dt.date]
+
+
+def change_cases(last_day: dt.date, n: int = 12, seed: int = PARAPHRASE_SEED + 1):
+    """n held-out "why did X change" questions over relative day windows."""
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(n):
+        metric = rng.choice(list(WHY_METRICS))
+        days = rng.choice([7, 14, 30])
+        w_text = rng.choice([f"over the past {days} days", f"in the trailing {days} days"])
+        text = rng.choice(WHY_TEMPLATES).format(m=WHY_METRICS[metric], w=w_text,
+                                                d=rng.choice(["up", "down"]))  # fmt: skip
+        start = last_day - dt.timedelta(days=days - 1)
+        before_end = start - dt.timedelta(days=1)
+        before = (before_end - dt.timedelta(days=days - 1), before_end)
+        cases.append(ChangeCase(text, metric, (start, last_day), before))
+    return cases
+
+
+def inactive_cases(n: int = 6, seed: int = PARAPHRASE_SEED + 2) -> list[tuple[str, int]]:
+    rng = random.Random(seed)
+    return [(rng.choice(INACTIVE_TEMPLATES).format(n=d), d)
+            for d in (rng.choice([14, 30, 45, 60, 90, 180]) for _ in range(n))]  # fmt: skip
+
+
+def change_is_correct(answer, case: ChangeCase, expected: ExpectedAnswers) -> bool:
+    """Totals of both windows, and the change of the product type that moved most, as pandas."""
+    if not answer.ok or answer.columns[:5] != ["dimension", "value", "before", "after", "change"]:
+        return False
+    rows = {(r[0], r[1]): r[2:] for r in answer.rows}
+    frames = [expected._window(expected.events, w) for w in (case.before, case.window)]
+    totals = [expected._event_values(f, None, case.metric)[None] for f in frames]
+    by_type = [expected._event_values(f, "product_type", case.metric) for f in frames]
+    changes = {k: by_type[1].get(k, 0) - by_type[0].get(k, 0) for k in set(by_type[0]) | set(
+        by_type[1])}  # fmt: skip
+    top = max(changes, key=lambda k: abs(changes[k]))
+    got_before, got_after, _ = rows.get(("total", "all"), (None, None, None))
+    return (
+        _close(got_before, totals[0], case.metric)
+        and _close(got_after, totals[1], case.metric)
+        and _close(rows.get(("product_type", top), (0, 0, None))[2], changes[top], case.metric)
+    )
+
+
+def inactive_count(lake_root: str | Path, days: int) -> int:
+    """Customers whose last event is at least `days` before the cut-off, or who never had one."""
+    frame = pd.concat(pd.read_parquet(f) for f in table_files(str(lake_root), "features",
+                                                               "user_features"))  # fmt: skip
+    gap = frame["days_since_last_event"]
+    return int(((gap >= days) | gap.isna()).sum())

@@ -197,3 +197,21 @@ def content_phrases(tokens: Sequence[str], max_len: int = 4) -> list[str]:
                 continue
             out.append(" ".join(gram))
     return out
+
+
+class CachedEmbedder:
+    """An embed function that remembers the vectors of phrases it has seen: staff questions reuse
+    the same short phrases, and embedding them again is most of a question's time."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], max_entries: int = 50_000):
+        self.embed = embed
+        self.max_entries = max_entries
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            if len(self._cache) + len(missing) > self.max_entries:
+                self._cache.clear()
+            self._cache.update(zip(missing, self.embed(missing), strict=True))
+        return np.stack([self._cache[t] for t in texts])

@@ -15,7 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from hashira_assets.analytics.guard import Refusal
-from hashira_assets.analytics.matching import Matcher, content_phrases, find_phrase, normalize
+from hashira_assets.analytics.matching import (
+    CachedEmbedder,
+    Matcher,
+    content_phrases,
+    find_phrase,
+    normalize,
+)
 from hashira_assets.analytics.semantic import DIMENSIONS, METRICS
 from hashira_assets.analytics.spec import ALL_TIME, QuerySpec, Window
 
@@ -214,8 +220,9 @@ class QuestionParser:
         self.filter_values = filter_values
         metric_words = {m.name: [*m.aliases, m.description] for m in METRICS.values()}
         dim_words = {d.name: list(d.aliases) for d in DIMENSIONS.values()}
-        self.metrics = Matcher(metric_words, embed)
-        self.dimensions = Matcher(dim_words, embed)
+        cached = CachedEmbedder(embed) if embed is not None else None
+        self.metrics = Matcher(metric_words, cached)
+        self.dimensions = Matcher(dim_words, cached)
 
     def parse(self, question: str) -> QuerySpec:
         screen(question)
