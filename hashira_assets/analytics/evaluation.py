@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from hashira_assets.analytics.engine import table_files
 from hashira_assets.analytics.semantic import METRICS, output_name
@@ -119,15 +121,15 @@ class ExpectedAnswers:
         root = str(lake_root)
 
         def load(zone: str, table: str) -> pd.DataFrame:
-            files = table_files(root, zone, table)
-            frames = []
-            for f in files:
-                frame = pd.read_parquet(f)
+            pieces = []
+            for f in table_files(root, zone, table):
+                piece = pq.read_table(f)
                 part = next((p for p in Path(f).parts if p.startswith("event_date=")), None)
-                if part and "event_date" not in frame:
-                    frame["event_date"] = pd.Timestamp(part.split("=", 1)[1])
-                frames.append(frame)
-            out = pd.concat(frames, ignore_index=True)
+                if part and "event_date" not in piece.column_names:
+                    day = dt.date.fromisoformat(part.split("=", 1)[1])
+                    piece = piece.append_column("event_date", pa.array([day] * len(piece)))
+                pieces.append(piece)
+            out = pa.concat_tables(pieces, promote_options="default").to_pandas()
             if "event_date" in out:
                 out["event_date"] = pd.to_datetime(out["event_date"])
             return out
