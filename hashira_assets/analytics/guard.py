@@ -158,3 +158,9 @@ def validate(sql: str, schema: Mapping[str, Mapping[str, str]], max_rows: int = 
     except OptimizeError as error:
         raise Refusal(f"The query names a column that does not exist ({error}).") from error
     return _with_limit(tree, max_rows).sql(dialect=DIALECT)
+
+
+def to_spark_sql(sql: str) -> str:
+    """A validated DuckDB statement in Spark SQL, for lakes that outgrow one machine: the same
+    query runs on the Spark session over the same tables (`?` parameters stay positional)."""
+    return sqlglot.transpile(sql, read=DIALECT, write="spark")[0]
