@@ -79,6 +79,7 @@ def bench_analytics(
         is_correct,
         lake_checksums,
         paraphrase_cases,
+        uses_metric_alias,
     )
     from hashira_assets.index.embedding import embed
 
@@ -95,7 +96,7 @@ def bench_analytics(
         latencies.append(answer.latency_s)
         ok = is_correct(answer, case, expected.answer(case))
         grounded = answer.ok and not answer.ungrounded and bool(answer.narrative)
-        results.append((ok, grounded, answer.ok))
+        results.append((ok, grounded, answer.ok, uses_metric_alias(case)))
         if not ok:
             failures.append({"question": case.question, "metric": case.metric,
                              "dimension": case.dimension, "refusal": answer.refusal,
@@ -134,6 +135,9 @@ def bench_analytics(
         "questions": len(cases),
         "execution_accuracy": sum(r[0] for r in results) / len(cases),
         "answered": answered,
+        "questions_without_metric_alias": sum(not r[3] for r in results),
+        "execution_accuracy_without_metric_alias": sum(r[0] for r in results if not r[3])
+        / max(sum(not r[3] for r in results), 1),
         "narrative_grounded_rate": sum(r[1] for r in results) / max(answered, 1),
         "why_questions": len(why_ok),
         "why_accuracy": sum(why_ok) / max(len(why_ok), 1),
@@ -151,7 +155,8 @@ def bench_analytics(
     }
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps(report, indent=2, default=str))
-    keys = ("execution_accuracy", "narrative_grounded_rate", "why_accuracy", "inactive_accuracy",
+    keys = ("execution_accuracy", "execution_accuracy_without_metric_alias",
+            "narrative_grounded_rate", "why_accuracy", "inactive_accuracy",
             "hostile_refused_rate",
             "lake_checksums_unchanged", "latency_median_s", "latency_p95_s")  # fmt: skip
     typer.echo(json.dumps({k: report[k] for k in keys}))

@@ -399,3 +399,12 @@ def inactive_count(lake_root: str | Path, days: int) -> int:
                                                                "user_features"))  # fmt: skip
     gap = frame["days_since_last_event"]
     return int(((gap >= days) | gap.isna()).sum())
+
+
+def uses_metric_alias(case: Case) -> bool:
+    """Whether the question contains one of its metric's semantic-layer aliases verbatim (then
+    the parser matches it without MiniLM)."""
+    from hashira_assets.analytics.matching import find_phrase, normalize
+
+    tokens = normalize(case.question)
+    return any(find_phrase(tokens, alias) >= 0 for alias in METRICS[case.metric].aliases)
