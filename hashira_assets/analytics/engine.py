@@ -124,7 +124,7 @@ class AnalyticsEngine:
             files = table_files(self.lake_root, doc.zone, name, filesystem)
             if not files:
                 continue
-            files = ", ".join(f"'{f}'" for f in files)
+            files = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             self._conn.execute(
                 f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}], "
                 "hive_partitioning = true, union_by_name = true)"
@@ -132,6 +132,7 @@ class AnalyticsEngine:
             described = self._conn.execute(f"DESCRIBE {name}").fetchall()
             self.schema[name] = {row[0]: row[1] for row in described}
         # After this no statement can reach files outside the lake, nor change any setting.
+        allowed = allowed.replace("'", "''")
         self._conn.execute(f"SET allowed_directories = ['{allowed}']")
         self._conn.execute("SET enable_external_access = false")
         self._conn.execute("SET lock_configuration = true")
