@@ -93,6 +93,11 @@ def test_why_did_revenue_rise_compares_windows_and_names_the_biggest_contributor
         "Revenue rose from 120 to 300 (change 180). By product type, most of it came from "
         "Nodachi (300)."
     )
+    assert answer.window == "2026-10-31 against the 1 day(s) before"
+    hourly = rows(agent, "why did revenue fall in the last hour")
+    assert hourly.window == "last 1 hour(s) against the 1 hour(s) before"
+    # 21:00-22:00 had only a return (not revenue) and 20:00-21:00 the Nodachi purchase.
+    assert hourly.rows[0] == ("total", "all", 300.0, 0, -300.0)
 
 
 def test_inactive_customers_longest_gone_first(agent):

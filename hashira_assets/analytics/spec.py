@@ -24,10 +24,13 @@ class Window:
         """The window of the same length just before this one (for "why did X change")."""
         if self.hourly:
             span = self.end_ts - self.start_ts
-            return Window(f"the {span} before", start_ts=self.start_ts - span, end_ts=self.start_ts)
+            hours = round(span.total_seconds() / 3600)
+            return Window(
+                f"the {hours} hour(s) before", start_ts=self.start_ts - span, end_ts=self.start_ts
+            )
         days = (self.end - self.start).days + 1
         end = self.start - dt.timedelta(days=1)
-        return Window(f"the {days} days before", start=end - dt.timedelta(days=days - 1), end=end)
+        return Window(f"the {days} day(s) before", start=end - dt.timedelta(days=days - 1), end=end)
 
 
 ALL_TIME = Window("all time")
