@@ -14,6 +14,7 @@ from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_config import PRESETS, WorldConfigError, make_config
 from hashira_assets.selection import partition_range_tags, resolve_selection
 from hashira_cli.accounts import demo_accounts
+from hashira_cli.analytics import ask_data
 from hashira_cli.assistant import bench_app, summarize
 from hashira_cli.battle import battle_fit
 from hashira_cli.forecast import forecast
@@ -186,6 +187,7 @@ app.command()(forecast)
 app.command("battle-fit")(battle_fit)
 app.command("stream-consume")(stream_consume)
 app.command("demo-accounts")(demo_accounts)
+app.command("ask-data")(ask_data)
 app.add_typer(bench_app, name="bench")
 
 

@@ -16,6 +16,7 @@ STAFF_PAGES = [
     st.Page("app_pages/support_qa.py", title="Support QA", icon="🎧"),
     st.Page("app_pages/models_pipeline.py", title="Models & pipeline", icon="🧪"),
     st.Page("app_pages/overview.py", title="Shop data", icon="📊"),
+    st.Page("app_pages/ask_data.py", title="Ask the data", icon="🔎"),
 ]
 
 account = current_account()

@@ -11,27 +11,17 @@ from pyspark.sql import functions as F
 
 from hashira_assets.features import tables
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata
+from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
 
 ZONE = "features"
-# name -> (builder from (events up to the cut-off, customers, products, cut-off), description)
-FEATURE_TABLES: dict[str, tuple[Callable[..., DataFrame], str]] = {
-    "user_features": (
-        tables.user_features,
-        "Per-customer recency, frequency, monetary, activity windows, style shares, price level.",
-    ),
-    "item_features": (
-        lambda ev, cu, pr, cutoff: tables.item_features(ev, pr, cutoff),
-        "Per-product popularity over windows, trend, conversion rate, price and attributes.",
-    ),
-    "co_visitation_pairs": (
-        lambda ev, cu, pr, cutoff: tables.co_visitation_pairs(ev),
-        "Product pairs viewed in one session or bought in one basket, with their counts.",
-    ),
-    "user_item_features": (
-        lambda ev, cu, pr, cutoff: tables.user_item_features(ev, cutoff),
-        "Every customer-product pair with history: counts by event type and recency.",
-    ),
+# name -> builder from (events up to the cut-off, customers, products, cut-off); the tables'
+# descriptions and column schemas live in hashira_assets.table_docs.
+FEATURE_TABLES: dict[str, Callable[..., DataFrame]] = {
+    "user_features": tables.user_features,
+    "item_features": lambda ev, cu, pr, cutoff: tables.item_features(ev, pr, cutoff),
+    "co_visitation_pairs": lambda ev, cu, pr, cutoff: tables.co_visitation_pairs(ev),
+    "user_item_features": lambda ev, cu, pr, cutoff: tables.user_item_features(ev, cutoff),
 }
 
 
@@ -50,9 +40,10 @@ class FeatureCutoffConfig(Config):
             deps=["silver_interaction_events", "silver_customers", "silver_products"],
             group_name="features",
             kinds={"pyspark"},
-            description=description,
+            description=asset_description(name),
+            metadata=asset_metadata(name),
         )
-        for name, (_, description) in FEATURE_TABLES.items()
+        for name in FEATURE_TABLES
     ],
     can_subset=True,
 )
@@ -75,7 +66,7 @@ def feature_tables(
     context.log.info(f"features as of {cutoff}")
     for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
         name = key.path[-1]
-        build, _ = FEATURE_TABLES[name]
+        build = FEATURE_TABLES[name]
         frame = build(events, customers, products, cutoff)
         metadata = write_with_metadata(spark, frame, lake, ZONE, name)
         yield MaterializeResult(asset_key=key, metadata={**metadata, "cutoff_date": str(cutoff)})

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame
 from hashira_assets.gold import tables
 from hashira_assets.partitions import EVENT_DAYS, SINGLE_RUN, partition_dates
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata
+from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
 
 ZONE = "gold"
@@ -30,7 +31,8 @@ GOLD_TABLES: dict[str, Callable[[DataFrame, DataFrame], DataFrame]] = {
             deps=["silver_interaction_events", "silver_products"],
             group_name="gold",
             kinds={"pyspark"},
-            description=getattr(tables, name).__doc__,
+            description=asset_description(name),
+            metadata=asset_metadata(name),
         )
         for name in GOLD_TABLES
     ],
