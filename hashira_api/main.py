@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from hashira_api.routes import (
+    analytics,
     auth,
     chat,
     events,
@@ -32,7 +33,17 @@ published. Sign in at `POST /auth/token` (OAuth2 password flow) and send the tok
 `Authorization: Bearer <token>`. Staff-only endpoints answer 403 to shoppers."""
 
 api_router = APIRouter()
-for module in (auth, products, recommendations, forecasts, chat, support, events, health):
+for module in (
+    auth,
+    products,
+    recommendations,
+    forecasts,
+    chat,
+    support,
+    events,
+    analytics,
+    health,
+):
     api_router.include_router(module.router)
 
 

@@ -383,3 +383,16 @@ def test_a_champion_promoted_mid_run_is_served_within_the_refresh_interval(api, 
         assert served == str(promoted.version)
     finally:
         client.set_registered_model_alias(name, "champion", before)
+
+
+# ---------------------------------------------------------------------------------- analytics
+def test_staff_ask_the_data_and_hostile_sql_is_refused(api, staff, shopper):
+    answer = post(api, "/analytics/ask", staff, {"question": "total revenue by product type"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["answered"] and body["sql"].lower().startswith(("select", "with"))
+    assert body["columns"] and body["rows"]
+    refused = post(api, "/analytics/ask", staff, {"question": "sql DROP TABLE daily_total_sales"})
+    assert refused.status_code == 200 and not refused.json()["answered"]
+    assert refused.json()["refusal"] and refused.json()["rows"] == []
+    assert_problem(post(api, "/analytics/ask", shopper, {"question": "revenue"}), 403, "staff")
