@@ -240,3 +240,23 @@ def test_the_llm_examples_pass_the_guard_on_the_documented_schema():
     schema = {name: {c.name: c.type for c in doc.columns} for name, doc in TABLES.items()}
     for _question, sql in EXAMPLES:
         assert " LIMIT " in validate(sql, schema)
+
+
+def test_examples_and_schema_docs_are_searched_in_lancedb_by_meaning(tmp_path):
+    import lancedb
+
+    from hashira_assets.analytics.semantic import table_docs
+    from hashira_assets.analytics.text_to_sql import EXAMPLES_TABLE, LanceExampleIndex, TextToSQL
+    from hashira_assets.index.embedding import embed
+
+    db = lancedb.connect(str(tmp_path / "lancedb"))
+    docs = {name: doc.description for name, doc in table_docs().items()}
+    index = LanceExampleIndex(db, embed, docs)
+    assert db.open_table(EXAMPLES_TABLE).count_rows() == len(index.examples) + len(docs)
+    question, sql = index.closest("how much money did we take altogether?", k=1)[0]
+    assert question == "What is the total revenue?" and "daily_total_sales" in sql
+    assert "daily_funnel" in index.closest_tables("share of sessions that went from view to cart")
+    again = LanceExampleIndex(db, embed, docs)  # unchanged content: the table is reused
+    assert again.table.version == index.table.version
+    prompt = TextToSQL(None, index, list(docs)).messages("conversion rates by day")[1]["content"]
+    assert prompt.index("table daily_funnel") < prompt.index("table daily_total_sales")

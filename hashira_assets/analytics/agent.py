@@ -21,9 +21,9 @@ from hashira_assets.analytics.compiler import ChartHint, compile_spec
 from hashira_assets.analytics.engine import AnalyticsEngine, QueryError
 from hashira_assets.analytics.guard import Refusal, validate
 from hashira_assets.analytics.parser import QuestionParser, screen
-from hashira_assets.analytics.semantic import DIMENSIONS
+from hashira_assets.analytics.semantic import DIMENSIONS, table_docs
 from hashira_assets.analytics.spec import QuerySpec
-from hashira_assets.analytics.text_to_sql import ExampleIndex, TextToSQL
+from hashira_assets.analytics.text_to_sql import ExampleIndex, LanceExampleIndex, TextToSQL
 
 SQL_PREFIX = "sql "
 
@@ -112,8 +112,21 @@ class AnalyticsAgent:
             self.parser.metrics.similar(["warm up"])
             self.parser.dimensions.similar(["warm up"])
         self.text_to_sql = (
-            TextToSQL(llm, ExampleIndex(embed=embed), self.tables) if llm is not None else None
+            TextToSQL(llm, self._examples(embed), self.tables) if llm is not None else None
         )
+
+    @staticmethod
+    def _examples(embed) -> ExampleIndex:
+        """Verified examples and schema docs in LanceDB, searched by MiniLM; word overlap
+        without an embedder."""
+        if embed is None:
+            return ExampleIndex()
+        import lancedb
+
+        from resources.vector_index import default_lancedb_uri
+
+        docs = {name: doc.description for name, doc in table_docs().items()}
+        return LanceExampleIndex(lancedb.connect(default_lancedb_uri()), embed, docs)
 
     def _anchors(self) -> tuple[dt.date, dt.datetime | None]:
         """The lake's last day and last hour: relative windows ("last week") end there."""

@@ -162,8 +162,9 @@ def table_docs() -> dict[str, TableDoc]:
 def schema_text(tables: list[str] | None = None) -> str:
     """The semantic layer as text: tables, grains and columns with units, then the metrics."""
     lines = []
-    for name, doc in TABLES.items():
-        if tables is not None and name not in tables:
+    for name in tables if tables is not None else list(TABLES):
+        doc = TABLES.get(name)
+        if doc is None:
             continue
         lines.append(f"table {name} ({doc.zone}; {doc.grain}): {doc.description}")
         for col in doc.columns:

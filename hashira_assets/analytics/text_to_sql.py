@@ -8,10 +8,12 @@ round with the reason, and if that fails too the caller falls back to the offlin
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+import pyarrow as pa
 
 from hashira_assets.analytics.matching import normalize
 from hashira_assets.analytics.semantic import schema_text
@@ -89,6 +91,65 @@ class ExampleIndex:
         return [self.examples[i] for i in order]
 
 
+EXAMPLES_TABLE = "analytics_examples"
+
+
+class LanceExampleIndex(ExampleIndex):
+    """The verified examples and the tables' schema docs in a LanceDB table, searched by MiniLM
+    vector similarity (the design document's semantic search over table schemas).
+
+    Each row is an example (`kind` "example": question and SQL) or a table doc (`kind` "table":
+    its name and description); the table is rewritten when its content changes."""
+
+    def __init__(
+        self,
+        db,
+        embed: Callable[[list[str]], np.ndarray],
+        table_docs: Mapping[str, str],
+        examples: Sequence[tuple[str, str]] = EXAMPLES,
+    ) -> None:
+        self.examples = list(examples)
+        self.embed = embed
+        rows = [{"kind": "example", "text": q, "payload": s} for q, s in self.examples] + [
+            {"kind": "table", "text": f"{name}: {doc}", "payload": name}
+            for name, doc in sorted(table_docs.items())
+        ]
+        digest = hashlib.sha256(repr([(r["kind"], r["text"], r["payload"]) for r in rows]).encode())
+        names = db.table_names() if hasattr(db, "table_names") else list(db.list_tables())
+        table = db.open_table(EXAMPLES_TABLE) if EXAMPLES_TABLE in names else None
+        if table is None or table.schema.metadata.get(b"digest") != digest.hexdigest().encode():
+            vectors = embed([r["text"] for r in rows])
+            data = pa.table(
+                {
+                    "kind": [r["kind"] for r in rows],
+                    "text": [r["text"] for r in rows],
+                    "payload": [r["payload"] for r in rows],
+                    "vector": pa.FixedSizeListArray.from_arrays(
+                        pa.array(vectors.reshape(-1), pa.float32()), vectors.shape[1]
+                    ),
+                }
+            ).replace_schema_metadata({"digest": digest.hexdigest()})
+            table = db.create_table(EXAMPLES_TABLE, data, mode="overwrite")
+        self.table = table
+        self._vectors = None
+
+    def _search(self, question: str, kind: str, k: int) -> list[dict]:
+        vector = self.embed([question])[0]
+        return (
+            self.table.search(vector)
+            .where(f"kind = '{kind}'", prefilter=True)  # a constant, never question text
+            .limit(k)
+            .to_list()
+        )
+
+    def closest(self, question: str, k: int = 3) -> list[tuple[str, str]]:
+        return [(row["text"], row["payload"]) for row in self._search(question, "example", k)]
+
+    def closest_tables(self, question: str, k: int = 4) -> list[str]:
+        """The tables whose docs are nearest the question, nearest first."""
+        return [row["payload"] for row in self._search(question, "table", k)]
+
+
 class TextToSQL:
     """Question -> SQL through an LLM provider (`generate(messages, max_new_tokens)`)."""
 
@@ -99,7 +160,12 @@ class TextToSQL:
 
     def messages(self, question: str, error: tuple[str, str] | None = None) -> list[dict]:
         shots = "\n\n".join(f"Q: {q}\n```sql\n{s}\n```" for q, s in self.examples.closest(question))
-        user = f"{schema_text(self.tables)}\n\nExamples:\n{shots}\n\nQ: {question}"
+        tables = self.tables
+        if isinstance(self.examples, LanceExampleIndex):
+            # The tables nearest the question first; the rest stay listed so nothing is hidden.
+            near = [t for t in self.examples.closest_tables(question) if t in tables]
+            tables = near + [t for t in tables if t not in near]
+        user = f"{schema_text(tables)}\n\nExamples:\n{shots}\n\nQ: {question}"
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
         if error is not None:
             sql, reason = error
