@@ -129,8 +129,8 @@ def add_product(product: dict, staff_username: str) -> int:
     from hashira_serving.context import app_db
     from resources.app_catalog import add_product as store
 
-    names_taken = set(products()["name"].str.lower())
-    if product["name"].strip().lower() in names_taken:
+    names_taken = set(products()["name"].str.casefold())
+    if product["name"].strip().casefold() in names_taken:
         raise ValueError(f"A product named {product['name']!r} is already in the catalog.")
     department = "weapon" if product.get("sharpness") is not None else "accessory"
     first_free = int(products().index.max()) + 1 if len(products()) else 0

@@ -18,7 +18,6 @@ from hashira_assets.recommender.model import RecommenderModel
 from hashira_assets.recommender.recommendations import recommendations_path
 from hashira_assets.recommender.serving import NoChampionError, cached_champion, parse_profile
 from hashira_assets.recommender.serving import champion_version as registry_champion_version
-from hashira_serving import catalog
 from hashira_serving.cache import VERSION_TTL, cache, forever, home_key
 from hashira_serving.context import mlflow, online_store
 from hashira_serving.errors import NotFoundError, NotMaterializedError
@@ -139,9 +138,11 @@ def profile_text(profile: dict) -> str:
     return ",".join(parts)
 
 
-def profile_features(profile: dict) -> dict:
-    """A profile in the ranker's terms (budget relative to the catalog's median price)."""
-    return parse_profile(profile_text(profile), catalog.median_price())
+def profile_features(profile: dict, model: RecommenderModel) -> dict:
+    """A profile in the ranker's terms (a budget relative to the median price the model saw)."""
+    state = model.state
+    median = float(np.median(np.expm1(state.item_log_price[state.available])))
+    return parse_profile(profile_text(profile), median)
 
 
 def shopper_for(model: RecommenderModel, account: Account, viewed: tuple[int, ...]) -> Shopper:
@@ -157,7 +158,7 @@ def shopper_for(model: RecommenderModel, account: Account, viewed: tuple[int, ..
         return Shopper.known(state, customer_id, viewed)
     if not account.profile:
         raise NeedsOnboarding(account.username)
-    return Shopper(viewed=viewed, **profile_features(account.profile))
+    return Shopper(viewed=viewed, **profile_features(account.profile, model))
 
 
 def recent_views(account: Account, session_views: Iterable[int] = ()) -> tuple[int, ...]:
@@ -241,7 +242,7 @@ def for_profile(profile: dict, viewed: Iterable[int] = (), k: int = 12) -> Recom
     model, version = champion()
     viewed = merge_views(viewed)
     _check_products(model, viewed)
-    shopper = Shopper(viewed=viewed, **profile_features(profile))
+    shopper = Shopper(viewed=viewed, **profile_features(profile, model))
     return RecommendationList("profile", version, _items(model.recommend(shopper, k, True)))
 
 

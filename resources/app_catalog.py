@@ -46,25 +46,26 @@ def _engine(db: AppDatabaseResource) -> sa.Engine:
 def add_product(db: AppDatabaseResource, product: dict, first_free_id: int, staff: str) -> int:
     """Store a new product under the next free id at or above `first_free_id`; its id."""
     engine = _engine(db)
-    with engine.begin() as conn:
-        taken = conn.execute(
-            sa.select(sa.func.count()).where(
-                sa.func.lower(app_products.c.name) == product["name"].lower()
+    duplicate = DuplicateProductError(f"A product named {product['name']!r} already exists.")
+    try:
+        with engine.begin() as conn:
+            # Compared in Python: SQLite's lower() folds ASCII letters only.
+            names = conn.execute(sa.select(app_products.c.name)).scalars()
+            if any(name.casefold() == product["name"].casefold() for name in names):
+                raise duplicate
+            highest = conn.execute(sa.select(sa.func.max(app_products.c.product_id))).scalar_one()
+            product_id = max(first_free_id, (highest or -1) + 1)
+            conn.execute(
+                app_products.insert().values(
+                    product_id=product_id,
+                    launch_date=dt.datetime.now(dt.UTC).date(),
+                    created_by=staff,
+                    created_at=now_utc(),
+                    **product,
+                )
             )
-        ).scalar_one()
-        if taken:
-            raise DuplicateProductError(f"A product named {product['name']!r} already exists.")
-        highest = conn.execute(sa.select(sa.func.max(app_products.c.product_id))).scalar_one()
-        product_id = max(first_free_id, (highest or -1) + 1)
-        conn.execute(
-            app_products.insert().values(
-                product_id=product_id,
-                launch_date=dt.datetime.now(dt.UTC).date(),
-                created_by=staff,
-                created_at=now_utc(),
-                **product,
-            )
-        )
+    except sa.exc.IntegrityError as exc:  # the same name (or id) committed by a concurrent add
+        raise duplicate from exc
     return product_id
 
 
