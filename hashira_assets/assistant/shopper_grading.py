@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from hashira_assets.assistant import grounding as g
+from hashira_assets.assistant.checks import degenerate, first_sentence, named_products
 
 # Filter keys a property may use, and the product column each one reads.
 _FILTER_KEYS = ("product_type", "breathing_style", "department", "rarity", "in_stock")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 
 
 def load_question_set(path: Path) -> dict:
@@ -29,42 +28,6 @@ def load_question_set(path: Path) -> dict:
     if not isinstance(data.get("single"), list) or not isinstance(data.get("conversations"), list):
         raise ValueError(f"{path}: expected 'single' and 'conversations' lists")
     return data
-
-
-def first_sentence(text: str) -> str:
-    """The answer's main sentence: everything up to the first sentence end or line break."""
-    parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
-    return parts[0] if parts else ""
-
-
-def named_products(text: str, products: Iterable[dict]) -> list[dict]:
-    """Catalog products named in `text`, in order; at one position the longest name wins, so
-    "X Mk 2" is not read as "X"."""
-    lowered = text.lower()
-    hits: list[tuple[int, int, dict]] = []
-    for p in products:
-        name = p["name"].lower()
-        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", lowered):
-            hits.append((m.start(), -len(name), p))
-    hits.sort(key=lambda h: (h[0], h[1]))
-    out: list[dict] = []
-    covered_until = -1
-    for start, neg_len, p in hits:
-        if start < covered_until:
-            continue
-        out.append(p)
-        covered_until = start - neg_len
-    return out
-
-
-def degenerate(text: str, times: int = 3) -> bool:
-    """Whether some sentence or clause (of 3+ words) is repeated `times` times or more."""
-    pieces = [p.strip().lower() for p in re.split(r"[.!?:;\n]+", text)]
-    counts: dict[str, int] = {}
-    for piece in pieces:
-        if len(piece.split()) >= 3:
-            counts[piece] = counts.get(piece, 0) + 1
-    return any(c >= times for c in counts.values())
 
 
 def matches(product: dict, filters: dict) -> bool:
@@ -81,7 +44,7 @@ def matches(product: dict, filters: dict) -> bool:
 
 
 def _extreme_ok(main: dict, spec: dict, catalog: Sequence[dict]) -> bool:
-    (kind, args), = spec.items()
+    ((kind, args),) = spec.items()
     attr = "price" if kind == "cheapest_of" else args.get("attr", "price")
     pool = [p for p in catalog if matches(p, args)]
     if not pool or not matches(main, args):
