@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from hashira_assets.assistant import grounding as g
 
+# "The X ..." or "Yes, the X ...": the product opens the answer, not a preamble.
+_MAX_NAME_OFFSET = 12
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 
 
@@ -86,6 +88,8 @@ def model_text_failures(
     named = named_products(lead, products)
     if not named or named[0]["product_id"] != main["product_id"]:
         failures.append("main sentence does not name the chosen product first")
+    elif lead.lower().find(main["name"].lower()) > _MAX_NAME_OFFSET:
+        failures.append("main sentence does not open with the product")
     if attribute is not None and not g.states_fact(lead, main, attribute):
         failures.append(f"main sentence does not state the {attribute}")
     check = g.check_facts(text, products, styles, allowed_numbers)
