@@ -44,7 +44,9 @@ def named_products(text: str, products: Iterable[dict]) -> list[dict]:
 
 def degenerate(text: str, times: int = 3) -> bool:
     """Whether some sentence or clause (of 3+ words) is repeated `times` times or more."""
-    pieces = [p.strip().lower() for p in re.split(r"[.!?:;\n]+", text)]
+    # List lines of a data answer ("- name (id 3): ...") repeat their pattern by design.
+    prose = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("- "))
+    pieces = [p.strip().lower() for p in re.split(r"[.!?:;\n]+", prose)]
     counts: dict[str, int] = {}
     for piece in pieces:
         if len(piece.split()) >= 3:
@@ -54,7 +56,12 @@ def degenerate(text: str, times: int = 3) -> bool:
     # A phrase looping inside one line ("of the above: of the above: ..."); list lines of a
     # data answer share phrases across lines, which is not a loop.
     for line in text.lower().splitlines():
-        words = line.split()
+        words = [w.strip(",;:!?.()\"'") for w in line.split()]
+        words = [w for w in words if w]
+        for n in (1, 2):  # a word or pair said three times in a row
+            for i in range(len(words) - 3 * n + 1):
+                if words[i : i + n] == words[i + n : i + 2 * n] == words[i + 2 * n : i + 3 * n]:
+                    return True
         for n in (3, 4, 5):
             gram_counts: dict[str, int] = {}
             for i in range(len(words) - n + 1):

@@ -142,7 +142,8 @@ def _fresh(
         chosen = filters
         products = [h.row for h in search.hybrid(question, k, filters)]
     lead = fact_sentence(products[0], intent.attribute) if products else ""
-    return Selection(products, chosen, lead)
+    # The result set is what the question asked for; the in-stock preference only ranks it.
+    return Selection(products, filters, lead)
 
 
 def _follow_up(
