@@ -139,3 +139,17 @@ def test_names_types_and_styles_are_read_exactly():
     assert intent.filters.in_stock is True
     stock = g.parse_question("is the Ash Flame Katana in stock?", vocab)
     assert stock.attribute == "stock" and stock.filters.in_stock is None
+
+
+def test_filters_for_several_types_and_a_rarity_and_follow_up_merging():
+    from hashira_assets.assistant.selection import merge_filters
+    from hashira_assets.index.search import SearchFilters
+
+    f = SearchFilters(product_types=("Sword Oil", "Whetstone"), rarity="rare", max_price=30)
+    assert f.where() == (
+        "price <= 30.0 AND rarity = 'rare' AND product_type IN ('Sword Oil', 'Whetstone')"
+    )
+    merged = merge_filters(f, SearchFilters(product_type="Whetstone", in_stock=True))
+    assert merged.product_type == "Whetstone" and merged.product_types is None
+    assert merged.max_price == 30 and merged.in_stock is True and merged.rarity == "rare"
+    assert merge_filters(None, f) is f
