@@ -152,31 +152,11 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-_STYLE_SUFFIX = r"(?:[\s-]+(?:breathing|breathers?|style|school|users?|slayers?|form))"
-_STYLE_ASKED = re.compile(r"\b(which|what) (breathing|style|school)|\bmade for\b|\bmeant for\b")
-
-
-def _style_in(question: str, residual: str, vocab: CatalogVocabulary) -> str | None:
-    """The breathing style the question names. Style names are also plain words ("a sharpening
-    stone"), so a style counts when a style word follows it, when it is capitalized, or when a
-    product type follows it."""
-    types = "|".join(re.escape(t.lower()) for t in vocab.product_types)
-    for s in vocab.styles:
-        word = s.lower()
-        if re.search(rf"\b{word}\b{_STYLE_SUFFIX}", residual):
-            return s
-        if types and re.search(rf"\b{word}\s+(?:{types})", residual):
-            return s
-        if re.search(rf"\b{s}\b", question) and not re.search(rf"^\s*{s}\b", question):
-            return s
-    return None
-
-
 def parse_question(
     question: str, vocab: CatalogVocabulary, matcher: TypeMatcher | None = None
 ) -> QuestionIntent:
     """What the question asks; with a `matcher`, needs are mapped to catalog types too."""
-    from hashira_assets.assistant.understanding import named_in, understand
+    from hashira_assets.assistant.understanding import STYLE_ASKED, named_in, style_in, understand
 
     lowered = question.lower()
     named = named_in(question, vocab.names)
@@ -187,7 +167,7 @@ def parse_question(
         residual = residual.replace(name, " ")
     terms = understand(residual, vocab, matcher)
     product_types = terms.product_types
-    style = _style_in(question, residual, vocab)
+    style = style_in(question, residual, vocab)
     min_price = max_price = None
     if m := _BETWEEN.search(residual):
         min_price, max_price = sorted((_number(m.group(1)), _number(m.group(2))))
@@ -219,7 +199,7 @@ def parse_question(
         rarity=terms.rarity,
     )
     attribute = comparison[0] if comparison else superlative[0] if superlative else None
-    if attribute is None and style is None and _STYLE_ASKED.search(residual):
+    if attribute is None and style is None and STYLE_ASKED.search(residual):
         attribute = "style"
     if terms.asks_stock:
         attribute = "stock"

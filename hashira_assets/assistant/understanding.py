@@ -223,3 +223,23 @@ def understand(
         rare_unknown=tuple(w for w in unknown if is_rare_word(w)),
         need_text=need,
     )
+
+
+_STYLE_SUFFIX = r"(?:[\s-]+(?:breathing|breathers?|style|school|users?|slayers?|form))"
+STYLE_ASKED = re.compile(r"\b(which|what) (breathing|style|school)|\bmade for\b|\bmeant for\b")
+
+
+def style_in(question: str, residual: str, vocab: CatalogVocabulary) -> str | None:
+    """The breathing style the question names. Style names are also plain words ("a sharpening
+    stone"), so a style counts when a style word follows it, when it is capitalized, or when a
+    product type follows it."""
+    types = "|".join(re.escape(t.lower()) for t in vocab.product_types)
+    for s in vocab.styles:
+        word = s.lower()
+        if re.search(rf"\b{word}\b{_STYLE_SUFFIX}", residual):
+            return s
+        if types and re.search(rf"\b{word}\s+(?:{types})", residual):
+            return s
+        if re.search(rf"\b{s}\b", question) and not re.search(rf"^\s*{s}\b", question):
+            return s
+    return None
