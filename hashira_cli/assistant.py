@@ -97,8 +97,20 @@ def bench_assistant(
         int, typer.Option(help="Held-out conversations also summarized by the local LLM.")
     ] = 4,
     llm_threads: Annotated[int, typer.Option(help="Torch threads for the local LLM.")] = 1,
+    parts: Annotated[
+        str, typer.Option(help="Comma-separated: retrieval, chat, shopper, summaries.")
+    ] = "retrieval,chat,shopper,summaries",
+    shopper_questions: Annotated[
+        Path, typer.Option(help="A shopper question set with properties (see docs/CHAT.md).")
+    ] = Path("../shared/shopper_questions/questions.json"),
+    shopper_json: Annotated[
+        Path | None, typer.Option(help="Also write the shopper-set grades (every answer) here.")
+    ] = None,
+    catalog_only: Annotated[
+        bool, typer.Option(help="Generate only products and FAQs (all the chat needs).")
+    ] = False,
 ) -> None:
-    """Retrieval recall@5/MRR, chat fact accuracy, TTFT, tokens/s and summary ROUGE."""
+    """Retrieval recall@5/MRR, chat fact accuracy, shopper-set grades, TTFT and summary ROUGE."""
     import lancedb
 
     from hashira_assets.assistant.chat import ChatEngine
@@ -126,8 +138,13 @@ def bench_assistant(
             except WorldConfigError as exc:
                 _err(f"error: {exc}")
                 raise typer.Exit(code=2) from exc
-            _err(f"generating the {preset!r} world")
-            raw_dir = generate_world(config, Path(tmp) / "raw").out_dir
+            _err(f"generating the {preset!r} world" + (" (catalog only)" if catalog_only else ""))
+            if catalog_only:
+                from hashira_assets.assistant.bench_world import write_catalog
+
+                raw_dir = write_catalog(config, Path(tmp) / "raw")
+            else:
+                raw_dir = generate_world(config, Path(tmp) / "raw").out_dir
         else:
             raw_dir = raw
         documents = load_product_documents(raw_dir)
@@ -137,19 +154,40 @@ def bench_assistant(
         index_s = time.perf_counter() - start
         search = ProductSearch(db.open_table("product_index"))
         products = documents.to_pylist()
-        _err(f"index built in {index_s:.1f}s; retrieval")
-        retrieval = evaluate_retrieval(search, retrieval_questions(products, n_retrieval, seed))
-        described = evaluate_retrieval(search, described_questions(products, n_retrieval, seed))
-        _err("loading the LLM")
-        start = time.perf_counter()
-        provider = LLMResource(provider="local", num_threads=llm_threads).get_provider()
-        load_s = time.perf_counter() - start
-        engine = ChatEngine(search, provider)
-        _err("chat")
-        chat = evaluate_chat(engine, products, n_chat, n_off, n_multi, seed, log=_err)
-        chat["llm_load_s"] = load_s
-        _err("summaries")
-        summaries = evaluate_summaries(raw_dir, provider, n_llm_summaries, seed)
+        wanted = {p.strip() for p in parts.split(",") if p.strip()}
+        retrieval = described = chat = summaries = shopper = None
+        if "retrieval" in wanted:
+            _err(f"index built in {index_s:.1f}s; retrieval")
+            retrieval = evaluate_retrieval(search, retrieval_questions(products, n_retrieval, seed))
+            described = evaluate_retrieval(search, described_questions(products, n_retrieval, seed))
+        provider = None
+        if wanted & {"chat", "shopper", "summaries"}:
+            _err("loading the LLM")
+            start = time.perf_counter()
+            provider = LLMResource(provider="local", num_threads=llm_threads).get_provider()
+            load_s = time.perf_counter() - start
+            engine = ChatEngine(search, provider)
+        if "chat" in wanted:
+            _err("chat")
+            chat = evaluate_chat(engine, products, n_chat, n_off, n_multi, seed, log=_err)
+            chat["llm_load_s"] = load_s
+        if "shopper" in wanted and shopper_questions.exists():
+            from hashira_assets.assistant.chat import ChatSession
+            from hashira_assets.assistant.shopper_grading import (
+                grade_question_set,
+                load_question_set,
+            )
+
+            _err(f"shopper questions from {shopper_questions}")
+            start = time.perf_counter()
+            shopper = grade_question_set(
+                engine.ask, ChatSession, load_question_set(shopper_questions), products
+            )
+            shopper["seconds"] = time.perf_counter() - start
+            shopper["source"] = str(shopper_questions)
+        if "summaries" in wanted:
+            _err("summaries")
+            summaries = evaluate_summaries(raw_dir, provider, n_llm_summaries, seed)
     result = {
         "preset": preset if raw is None else f"raw:{raw}",
         "seed": seed,
@@ -159,26 +197,48 @@ def bench_assistant(
         "retrieval": retrieval,
         "retrieval_described": described,
         "chat": chat,
+        "shopper_questions": (
+            {k: v for k, v in shopper.items() if k != "answers"} if shopper else None
+        ),
         "summaries": summaries,
         "total_s": time.perf_counter() - started,
     }
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps(result, indent=2, default=str))
+    if shopper and shopper_json is not None:
+        shopper_json.parent.mkdir(parents=True, exist_ok=True)
+        shopper_json.write_text(json.dumps(shopper, indent=2, default=str))
     for label, r in (("named", retrieval), ("described (no name)", described)):
+        if r is None:
+            continue
         typer.echo(
             f"{label} recall@5 vector/fts/hybrid: "
             + " / ".join(f"{r[m]['recall@5']:.3f}" for m in ("vector", "fts", "hybrid"))
             + "; MRR: "
             + " / ".join(f"{r[m]['mrr']:.3f}" for m in ("vector", "fts", "hybrid"))
         )
-    typer.echo(
-        f"chat: only-correct-facts {chat['only_catalog_correct_facts_share']:.3f}, "
-        f"off-catalog IDK {chat['off_catalog_idk_share']:.3f}, "
-        f"TTFT median {chat['ttft_s_median']}, tokens/s {chat['tokens_per_s']}"
-    )
-    s = summaries
-    typer.echo(
-        f"ROUGE-L model {s['model']['rougeL']:.3f} vs extractive "
-        f"{s['extractive_baseline']['rougeL']:.3f}"
-    )
+    if chat:
+        typer.echo(
+            f"chat: asked fact right for the asked product in the main sentence "
+            f"{chat['asked_fact_correct_main_share']:.3f} (paraphrases "
+            f"{chat['asked_fact_correct_main_share_paraphrase']:.3f}), constraints met by all "
+            f"cited {chat['constraint_all_cited_satisfy_share']:.3f}, model text kept "
+            f"{chat['llm_answer_kept_share']:.3f}, off-catalog IDK "
+            f"{chat['off_catalog_idk_share']:.3f}, TTFT median {chat['ttft_s_median']}, "
+            f"tokens/s {chat['tokens_per_s']}"
+        )
+    if shopper:
+        typer.echo(
+            f"shopper questions: single {shopper['single_pass_share']:.3f} of "
+            f"{shopper['single_questions']}, conversation turns "
+            f"{shopper['conversation_turn_pass_share']:.3f} of {shopper['conversation_turns']}, "
+            f"degenerate {shopper['degenerate_answers']}, model text kept "
+            f"{shopper['llm_kept_share']:.3f}"
+        )
+    if summaries:
+        s = summaries
+        typer.echo(
+            f"ROUGE-L model {s['model']['rougeL']:.3f} vs extractive "
+            f"{s['extractive_baseline']['rougeL']:.3f}"
+        )
     typer.echo(f"wrote {json_out}")

@@ -33,8 +33,13 @@ def test_shopper_journey_in_a_real_browser(app_home, chromium, tmp_path):
 
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    name = ds.dataset(app_home / "lake" / "silver" / "products").to_table(["name"])["name"][0]
-    name = name.as_py()
+    products = (
+        ds.dataset(app_home / "lake" / "silver" / "products")
+        .to_table(["name", "product_type"])
+        .to_pandas()
+    )
+    name = products["name"].iloc[0]
+    haori_names = products.loc[products["product_type"] == "Haori", "name"].tolist()
     with (
         e2e.streamlit_server(app_home, free_port(), tmp_path / "streamlit.log") as url,
         e2e.browser_page() as page,
@@ -55,6 +60,12 @@ def test_shopper_journey_in_a_real_browser(app_home, chromium, tmp_path):
         assert name in answer
         chat = page.locator('[data-testid="stChatMessage"]').nth(1)
         assert chat.get_by_text(name).first.is_visible()  # a product card cites it
+
+        # A need, not a product name: the answer's first product is one to wear.
+        answer = e2e.ask(page, "what could I wear over my uniform?", turn=1)
+        page.screenshot(path=ARTIFACTS / "3b_chat_need.png", full_page=True)
+        lead = next(line for line in answer.splitlines() if len(line.split()) > 2)  # not the icon
+        assert any(haori in lead for haori in haori_names), lead
 
         e2e.sign_out(page)
         assert page.get_by_label("Username", exact=True).is_visible()

@@ -11,10 +11,15 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from hashira_assets.assistant.metrics import tokens
 from hashira_assets.index.search import SearchFilters
 
+if TYPE_CHECKING:
+    from hashira_assets.assistant.understanding import TypeMatcher, Understanding
+
+IDK_TEXT = "I don't know"
 ATTRIBUTES = ("price", "weight", "style", "sharpness", "stock")
 _ATTRIBUTE_WORDS = {
     "price": ("price", "cost", "how much", "expensive", "cheap", "pay", "afford", "set me back"),
@@ -47,7 +52,7 @@ _COMPARATIVES = {
 }
 _FOLLOW_UP = re.compile(
     r"\b(it|its|it's|that one|this one|the other( one)?|the first( one)?|the second( one)?|them|"
-    r"they|both)\b",
+    r"they|both|those|these|of those|one of them)\b",
     re.IGNORECASE,
 )
 _MAX_PRICE = re.compile(
@@ -140,28 +145,29 @@ class QuestionIntent:
     follow_up: bool
     unknown_words: tuple[str, ...]
     superlative: tuple[str, str] | None = None  # (attribute, "min" | "max")
+    terms: Understanding | None = None  # types, department, rarity and need words
 
 
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def parse_question(question: str, vocab: CatalogVocabulary) -> QuestionIntent:
+def parse_question(
+    question: str, vocab: CatalogVocabulary, matcher: TypeMatcher | None = None
+) -> QuestionIntent:
+    """What the question asks; with a `matcher`, needs are mapped to catalog types too."""
+    from hashira_assets.assistant.understanding import STYLE_ASKED, named_in, style_in, understand
+
     lowered = question.lower()
-    named = sorted(
-        ((lowered.find(name), pid) for name, pid in vocab.names.items() if name in lowered),
-    )
-    named_ids = tuple(pid for _, pid in named)
+    named = named_in(question, vocab.names)
+    named_ids = tuple(dict.fromkeys(pid for _, pid, _ in named))
     # Attributes inside named products ("Steel Thunder Kunai Set") are not filters.
-    residual = lowered
-    for name in vocab.names:
-        if name in residual:
-            residual = residual.replace(name, " ")
-    product_type = next(
-        (t for t in vocab.product_types if re.search(rf"\b{re.escape(t.lower())}s?\b", residual)),
-        None,
-    )
-    style = next((s for s in vocab.styles if re.search(rf"\b{s.lower()}\b", residual)), None)
+    residual = re.sub(r"\b(?:mk|mark)\s*\.?\s*(\d+)\b", r"mk \1", lowered)
+    for _, _, name in named:
+        residual = residual.replace(name, " ")
+    terms = understand(residual, vocab, matcher)
+    product_types = terms.product_types
+    style = style_in(question, residual, vocab)
     min_price = max_price = None
     if m := _BETWEEN.search(residual):
         min_price, max_price = sorted((_number(m.group(1)), _number(m.group(2))))
@@ -170,30 +176,49 @@ def parse_question(question: str, vocab: CatalogVocabulary) -> QuestionIntent:
             max_price = _number(m.group(1))
         if m := _MIN_PRICE.search(residual):
             min_price = _number(m.group(1))
-    in_stock = True if re.search(r"\bin stock\b|\bavailable now\b", residual) else None
-    filters = SearchFilters(
-        min_price=min_price,
-        max_price=max_price,
-        product_type=product_type,
-        breathing_style=style,
-        in_stock=in_stock,
+    in_stock = (
+        True
+        if not terms.asks_stock and re.search(r"\bin stock\b|\bavailable now\b", residual)
+        else None
     )
     superlative = next(
         (v for k, v in _SUPERLATIVES.items() if re.search(rf"\b{k}\b", residual)), None
     )
     comparison = next((v for k, v in _COMPARATIVES.items() if k in lowered), None)
+    if terms.wants_cheap and superlative is None and comparison is None and not named_ids:
+        # "a cheap one", "for a beginner": the most affordable match that can be bought now.
+        superlative, in_stock = ("price", "min"), True
+    filters = SearchFilters(
+        min_price=min_price,
+        max_price=max_price,
+        product_type=product_types[0] if len(product_types) == 1 else None,
+        product_types=product_types if len(product_types) > 1 else None,
+        breathing_style=style,
+        department=terms.department,
+        in_stock=in_stock,
+        rarity=terms.rarity,
+    )
     attribute = comparison[0] if comparison else superlative[0] if superlative else None
+    if attribute is None and style is None and STYLE_ASKED.search(residual):
+        attribute = "style"
+    if terms.asks_stock:
+        attribute = "stock"
     if attribute is None:
         for name, words in _ATTRIBUTE_WORDS.items():
             if any(re.search(rf"\b{re.escape(w)}", residual) for w in words):
                 attribute = name
                 break
-    follow_up = not named_ids and product_type is None and bool(_FOLLOW_UP.search(residual))
+    if attribute == "style" and style is not None:
+        attribute = None  # "for Love breathing" is a constraint, not the asked fact
+    refers = bool(_FOLLOW_UP.search(residual)) or (
+        (comparison is not None or superlative is not None) and not terms.need_text
+    )
+    follow_up = not named_ids and not product_types and refers
     unknown = tuple(
         w for w in tokens(residual) if len(w) > 2 and not w.isdigit() and not vocab.is_known(w)
     )
     return QuestionIntent(
-        filters, attribute, comparison, named_ids, follow_up, unknown, superlative
+        filters, attribute, comparison, named_ids, follow_up, unknown, superlative, terms
     )
 
 

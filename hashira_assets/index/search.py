@@ -43,6 +43,8 @@ class SearchFilters:
     breathing_style: str | None = None
     department: str | None = None
     in_stock: bool | None = None
+    product_types: tuple[str, ...] | None = None  # any of these types
+    rarity: str | None = None
 
     def where(self) -> str | None:
         """A LanceDB SQL predicate. Strings are quoted with doubled quotes, numbers go through
@@ -52,10 +54,14 @@ class SearchFilters:
             clauses.append(f"price >= {float(self.min_price)}")
         if self.max_price is not None:
             clauses.append(f"price <= {float(self.max_price)}")
-        for column in ("product_type", "breathing_style", "department"):
+        for column in ("product_type", "breathing_style", "department", "rarity"):
             value = getattr(self, column)
             if value is not None:
                 clauses.append(f"{column} = {_quote(value)}")
+        if self.product_types:
+            clauses.append(
+                "product_type IN (" + ", ".join(_quote(t) for t in self.product_types) + ")"
+            )
         if self.in_stock is not None:
             clauses.append("in_stock = true" if self.in_stock else "in_stock = false")
         return " AND ".join(clauses) or None

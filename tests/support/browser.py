@@ -93,15 +93,16 @@ def shop_load_seconds(page: Any) -> float:
     return time.perf_counter() - start
 
 
-def ask(page: Any, question: str) -> str:
-    """Ask the chat a question; the final answer's text once its cited products are shown."""
+def ask(page: Any, question: str, turn: int = 0) -> str:
+    """Ask the chat a question (the `turn`-th of the conversation, from 0); the final answer's
+    text once its cited products are shown."""
     box = page.locator('[data-testid="stChatInput"] textarea')
     box.fill(question)
     box.press("Enter")
-    answers = page.locator('[data-testid="stChatMessage"]')
-    answers.nth(1).get_by_role("button", name="View").first.wait_for()
+    answer = page.locator('[data-testid="stChatMessage"]').nth(2 * turn + 1)
+    answer.get_by_role("button", name="View").first.wait_for()
     wait_until_idle(page)
-    return answers.nth(1).inner_text()
+    return answer.inner_text()
 
 
 def sign_out(page: Any) -> None:
