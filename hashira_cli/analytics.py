@@ -27,11 +27,15 @@ def ask_data(
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     rows: Annotated[int, typer.Option(help="Rows to print.")] = 20,
+    spark: Annotated[
+        bool,
+        typer.Option(help="Run the validated query on Spark SQL (HASHIRA_SPARK_MASTER) instead."),
+    ] = False,
 ) -> None:
     """Ask the lakehouse a question in plain words (or run one read-only SQL query)."""
-    from hashira_serving.analytics import ask
+    from hashira_serving.analytics import ask, ask_on_spark
 
-    answer = ask(question, lake_root=lake)
+    answer = ask_on_spark(question, lake_root=lake) if spark else ask(question, lake_root=lake)
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), default=str))
         raise typer.Exit(1 if answer.refusal else 0)

@@ -53,6 +53,24 @@ def ask(question: str, lake_root: str | None = None) -> AnalyticsAnswer:
     return agent(lake_root).ask(question)
 
 
+def ask_on_spark(question: str, lake_root: str | None = None) -> AnalyticsAnswer:
+    """The same answer with its validated query run on Spark SQL (for lakes too big for one
+    machine): the rows and columns are Spark's; a refusal is returned as it is."""
+    import dataclasses
+
+    from hashira_assets.analytics.spark_sql import run_on_spark
+    from resources.spark import get_spark_session
+
+    answer = ask(question, lake_root)
+    if not answer.ok:
+        return answer
+    root = lake_root or settings.default_lake_root()
+    columns, rows = run_on_spark(
+        get_spark_session(), root, answer.sql, answer.params, agent(root).tables
+    )
+    return dataclasses.replace(answer, columns=columns, rows=rows, mode=f"{answer.mode}+spark")
+
+
 def glossary() -> dict[str, list[tuple[str, str]]]:
     """What can be asked: {"metrics": [(label, description)], "dimensions": [(label, words)],
     "tables": [(name, description)]}, from the semantic layer."""
