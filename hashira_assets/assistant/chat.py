@@ -14,9 +14,11 @@ from typing import Any
 
 from hashira_assets.assistant import grounding as g
 from hashira_assets.assistant.checks import degenerate, model_text_failures, named_products
+from hashira_assets.assistant.general import FaqBook, general_answer, general_kind, types_named
 from hashira_assets.assistant.safety import cut_input, has_injection, neutralize
 from hashira_assets.assistant.selection import Selection, select
 from hashira_assets.assistant.understanding import TypeMatcher
+from hashira_assets.index.embedding import embed
 from hashira_assets.index.search import ProductSearch, SearchFilters
 
 # The model phrases an answer the data already gives: the context is one exact sentence, which a
@@ -111,6 +113,14 @@ class ChatEngine:
         )
         self.vocab = g.CatalogVocabulary.from_rows(rows)
         self.matcher = TypeMatcher(self.vocab.product_types)
+        self.products = (
+            search.table.search()
+            .select(["product_id", "name", "product_type", "breathing_style", "price",
+                     "weight_kg"])
+            .limit(None)
+            .to_list()
+        )  # fmt: skip
+        self.faqs = FaqBook(rows, embed)
 
     # ------------------------------------------------------------------ public API
     def ask(self, session: ChatSession, question: str) -> ChatAnswer:
@@ -135,6 +145,11 @@ class ChatEngine:
             question = neutralize(question) or question
         intent = g.parse_question(question, self.vocab, self.matcher)
         terms = intent.terms
+        general = self._general(question, intent, notices)
+        if general is not None:
+            session.remember(question, general)
+            yield general
+            return
         off_catalog = (
             terms is not None
             and terms.rare_unknown
@@ -285,6 +300,33 @@ class ChatEngine:
             pieces.append(piece)
             yield piece
         return "".join(pieces).strip(), ttft, time.perf_counter() - start
+
+    def _general(
+        self, question: str, intent: g.QuestionIntent, notices: list[str]
+    ) -> ChatAnswer | None:
+        """A general question answered from the shop's FAQs and catalog, or declined; None when
+        the question asks for products."""
+        specific = (
+            intent.named_ids or intent.follow_up or intent.superlative or intent.comparison
+            or intent.attribute or intent.filters.max_price is not None
+        )  # fmt: skip
+        asked = list(intent.terms.product_types if intent.terms is not None else ())
+        asked += [t for t in types_named(question, self.vocab.product_types) if t not in asked]
+        kind = None if specific else general_kind(question, asked)
+        if kind is None:
+            return None
+        found = general_answer(kind, question, asked, self.products, self.faqs)
+        if found is None:
+            return ChatAnswer(
+                text=f"{IDK_PREFIX}: our catalog and FAQs do not answer that question.",
+                cited_ids=[],
+                source="idk",
+                notices=notices,
+            )
+        text, cited = found
+        return ChatAnswer(
+            text=text, cited_ids=cited, source="data", notices=notices, retrieved_ids=cited
+        )
 
     def _idk(
         self, question: str, unknown: Sequence[str], notices: list[str], filtered: bool = False
