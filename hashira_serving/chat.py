@@ -12,6 +12,7 @@ from hashira_assets.index.search import ProductSearch
 from hashira_serving import catalog
 from hashira_serving.cache import VERSION_TTL, cache, forever, home_key
 from hashira_serving.context import published_table
+from hashira_serving.customers import customer_events
 from hashira_serving.errors import NotMaterializedError
 from resources.app_database import Account
 from resources.llm import LLMResource
@@ -96,20 +97,6 @@ def coach_profile(account: Account) -> dict:
         "level": profile.get("level", 1),
         **DEFAULT_ATTRIBUTES,
     }
-
-
-def customer_events(customer_id: int | None):
-    """A customer's published (silver) events: product, type and day, as pandas."""
-    import pandas as pd
-
-    if customer_id is None:
-        return pd.DataFrame({"product_id": [], "event_type": [], "event_date": []})
-    events = published_table(
-        "silver", "interaction_events", "silver_interaction_events",
-        ["customer_id", "product_id", "event_type", "event_date"],
-    )  # fmt: skip
-    mine = events.filter(pc.equal(events["customer_id"], customer_id))
-    return mine.select(["product_id", "event_type", "event_date"]).to_pandas()
 
 
 def owned_weapons(account: Account) -> list[dict]:

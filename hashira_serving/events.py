@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from hashira_serving import catalog
-from hashira_serving.chat import customer_events
 from hashira_serving.context import app_db, event_bus, published_table
+from hashira_serving.customers import customer_events
 from hashira_serving.dojo_points import DojoScore, dojo_score
 from resources.app_database import SHOP_EVENT_TYPES, Account
 
