@@ -98,8 +98,8 @@ def bench_assistant(
     ] = 4,
     llm_threads: Annotated[int, typer.Option(help="Torch threads for the local LLM.")] = 1,
     parts: Annotated[
-        str, typer.Option(help="Comma-separated: retrieval, chat, shopper, summaries.")
-    ] = "retrieval,chat,shopper,summaries",
+        str, typer.Option(help="Comma-separated: retrieval, chat, shopper, general, summaries.")
+    ] = "retrieval,chat,shopper,general,summaries",
     shopper_questions: Annotated[
         Path, typer.Option(help="A shopper question set with properties (see docs/CHAT.md).")
     ] = Path("../shared/shopper_questions/questions.json"),
@@ -155,13 +155,13 @@ def bench_assistant(
         search = ProductSearch(db.open_table("product_index"))
         products = documents.to_pylist()
         wanted = {p.strip() for p in parts.split(",") if p.strip()}
-        retrieval = described = chat = summaries = shopper = None
+        retrieval = described = chat = summaries = shopper = general = None
         if "retrieval" in wanted:
             _err(f"index built in {index_s:.1f}s; retrieval")
             retrieval = evaluate_retrieval(search, retrieval_questions(products, n_retrieval, seed))
             described = evaluate_retrieval(search, described_questions(products, n_retrieval, seed))
         provider = None
-        if wanted & {"chat", "shopper", "summaries"}:
+        if wanted & {"chat", "shopper", "general", "summaries"}:
             _err("loading the LLM")
             start = time.perf_counter()
             provider = LLMResource(provider="local", num_threads=llm_threads).get_provider()
@@ -185,6 +185,13 @@ def bench_assistant(
             )
             shopper["seconds"] = time.perf_counter() - start
             shopper["source"] = str(shopper_questions)
+        if "general" in wanted:
+            from hashira_assets.assistant.chat import ChatSession
+            from hashira_assets.assistant.general_evaluation import evaluate_general
+
+            general = evaluate_general(
+                lambda q: engine.ask(ChatSession(), q), products, raw_dir, seed, log=_err
+            )
         if "summaries" in wanted:
             _err("summaries")
             summaries = evaluate_summaries(raw_dir, provider, n_llm_summaries, seed)
@@ -200,6 +207,7 @@ def bench_assistant(
         "shopper_questions": (
             {k: v for k, v in shopper.items() if k != "answers"} if shopper else None
         ),
+        "general_questions": general,
         "summaries": summaries,
         "total_s": time.perf_counter() - started,
     }
@@ -234,6 +242,12 @@ def bench_assistant(
             f"{shopper['conversation_turn_pass_share']:.3f} of {shopper['conversation_turns']}, "
             f"degenerate {shopper['degenerate_answers']}, model text kept "
             f"{shopper['llm_kept_share']:.3f}"
+        )
+    if general:
+        typer.echo(
+            f"general questions: definitions {general['definition_pass_share']:.3f}, "
+            f"differences {general['difference_pass_share']:.3f}, care "
+            f"{general['care_pass_share']:.3f}, off-shop declined {general['off_pass_share']:.3f}"
         )
     if summaries:
         s = summaries

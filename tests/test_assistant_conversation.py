@@ -5,7 +5,13 @@ import pytest
 from hashira_assets.assistant import grounding as g
 from hashira_assets.assistant.chat import ChatEngine, ChatSession
 from hashira_assets.assistant.checks import first_sentence, named_products
-from hashira_assets.assistant.understanding import TYPE_GLOSSES, TypeMatcher, is_rare_word
+from hashira_assets.assistant.understanding import (
+    TYPE_GLOSSES,
+    TypeMatcher,
+    is_rare_word,
+    need_text,
+    owned_weapon,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +38,21 @@ def test_needs_map_to_catalog_types():
     assert matcher.match("a coat")[0] == ("Haori",)
     assert matcher.match("smartphone")[0] == ()
     assert is_rare_word("crossbow") and not is_rare_word("friend")
+    # An inflected common word is everyday talk, not the name of an off-catalog thing.
+    assert not is_rare_word("cleaning") and not is_rare_word("stopped")
+    assert is_rare_word("crossbows")
+
+
+def test_a_need_for_an_owned_weapon_is_an_accessory():
+    types = list(TYPE_GLOSSES)
+    assert owned_weapon("something for cleaning my blade", types) == "blade"
+    assert owned_weapon("my new katana keeps getting rusty", types) == "new katana"
+    assert owned_weapon("a gift for my friend", types) is None
+    assert need_text("my katana keeps getting rusty", [], types) == "keeps getting rusty"
+    accessories = ["Haori", "Scabbard", "Sword Oil", "Tsuba Guard", "Whetstone", "Kunai Set"]
+    matcher = TypeMatcher(TYPE_GLOSSES, accessories)
+    assert matcher.match("cleaning blade", accessories_only=True)[0] == ("Sword Oil",)
+    assert matcher.match("dull blade", accessories_only=True)[0] == ("Whetstone",)
 
 
 def test_three_follow_ups_act_on_the_previous_result_set(engine, rows):
@@ -64,6 +85,14 @@ def test_three_follow_ups_act_on_the_previous_result_set(engine, rows):
     for answer in (first, lightest, price, cheaper):
         if answer.source == "llm":
             assert not answer.check_failures
+
+
+def test_cleaning_my_blade_gets_sword_oil_or_a_whetstone(engine, rows):
+    answer = engine.ask(ChatSession(), "something for cleaning my blade")
+    assert answer.source != "idk"
+    by_id = {r["product_id"]: r for r in rows}
+    cited = [by_id[i]["product_type"] for i in answer.cited_ids]
+    assert cited and set(cited) <= {"Sword Oil"}, cited
 
 
 def test_off_catalog_thing_is_declined_even_with_a_style(engine):

@@ -76,3 +76,37 @@ def test_differences_are_built_from_the_catalog_for_both_types():
     assert text.splitlines()[0] == "How they differ in our catalog:"
     assert "Katana: 2 in our catalog" in text and "Nodachi: 1 in our catalog" in text
     assert cited == [2, 3]
+
+
+@pytest.mark.slow
+def test_general_benchmark_grades_from_the_raw_tables(
+    tiny_index, tiny_documents, tiny_world, local_llm
+):
+    """The real engine on the tiny world, and an engine that answers everything wrongly."""
+    from hashira_assets.assistant.chat import ChatAnswer, ChatEngine, ChatSession
+    from hashira_assets.assistant.general_evaluation import evaluate_general
+
+    products = tiny_documents.to_pylist()
+    engine = ChatEngine(tiny_index, local_llm, max_new_tokens=32)
+    result = evaluate_general(
+        lambda q: engine.ask(ChatSession(), q), products, tiny_world.out_dir, seed=1, n_pairs=4
+    )
+    assert result["definition_questions"] == len({p["product_type"] for p in products})
+    assert result["definition_pass_share"] == 1.0
+    assert result["care_pass_share"] >= 0.8
+    assert result["difference_pass_share"] == 1.0
+    assert result["off_pass_share"] >= 0.8
+
+    # A wrong count, a product of another type, a made-up care tip: none of it is credited.
+    other = next(p for p in products if p["product_type"] != products[0]["product_type"])
+
+    def wrong(question):
+        return ChatAnswer(
+            text="Katana: 999 in our catalog, priced 1.00-2.00. Oil it daily.",
+            cited_ids=[int(other["product_id"]), int(products[0]["product_id"])],
+            source="data",
+            notices=[],
+        )
+
+    bad = evaluate_general(wrong, products, tiny_world.out_dir, seed=1, n_pairs=4)
+    assert bad["answerable_pass_share"] == 0.0 and bad["off_pass_share"] == 0.0

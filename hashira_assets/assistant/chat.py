@@ -107,12 +107,15 @@ class ChatEngine:
         self.history_turns = history_turns
         rows = (
             search.table.search()
-            .select(["product_id", "name", "product_type", "breathing_style", "text"])
+            .select(["product_id", "name", "product_type", "breathing_style", "department", "text"])
             .limit(None)
             .to_list()
         )
         self.vocab = g.CatalogVocabulary.from_rows(rows)
-        self.matcher = TypeMatcher(self.vocab.product_types)
+        self.matcher = TypeMatcher(
+            self.vocab.product_types,
+            {r["product_type"] for r in rows if r["department"] == "accessory"},
+        )
         self.products = (
             search.table.search()
             .select(["product_id", "name", "product_type", "breathing_style", "price",
@@ -310,8 +313,11 @@ class ChatEngine:
             intent.named_ids or intent.follow_up or intent.superlative or intent.comparison
             or intent.attribute or intent.filters.max_price is not None
         )  # fmt: skip
-        asked = list(intent.terms.product_types if intent.terms is not None else ())
-        asked += [t for t in types_named(question, self.vocab.product_types) if t not in asked]
+        # The types the question names come first; a need's matched type only stands in when
+        # none is named ("how do I care for my whip sword" is about the whip sword).
+        asked = types_named(question, self.vocab.product_types) or list(
+            intent.terms.product_types if intent.terms is not None else ()
+        )
         kind = None if specific else general_kind(question, asked)
         if kind is None:
             return None

@@ -131,7 +131,11 @@ class CatalogVocabulary:
         # Plurals and small typos of catalog words are still the catalog.
         if word.endswith("s") and (word[:-1] in self.words or word[:-1] in QUESTION_WORDS):
             return True
-        return bool(difflib.get_close_matches(word, self.words, n=1, cutoff=_FUZZY_CUTOFF))
+        # ... and so are misspelt question words ("wat", "whcih").
+        return bool(
+            difflib.get_close_matches(word, self.words, n=1, cutoff=_FUZZY_CUTOFF)
+            or difflib.get_close_matches(word, QUESTION_WORDS, n=1, cutoff=_FUZZY_CUTOFF)
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,8 +208,17 @@ def parse_question(
     if terms.asks_stock:
         attribute = "stock"
     if attribute is None:
+        # A type's own name ("Training Weights") does not ask for an attribute.
+        said = residual
+        for t in vocab.product_types:
+            said = re.sub(rf"\b{re.escape(t.lower())}\b", " ", said)
+        if terms.product_types and terms.type_similarity < 1.0 and not named_ids:
+            # The need words chose the type ("to sharpen my nodachi" -> Whetstone): they say
+            # what the thing is for, not which of its facts is asked.
+            for w in terms.need_text.split():
+                said = re.sub(rf"\b{re.escape(w)}\b", " ", said)
         for name, words in _ATTRIBUTE_WORDS.items():
-            if any(re.search(rf"\b{re.escape(w)}", residual) for w in words):
+            if any(re.search(rf"\b{re.escape(w)}", said) for w in words):
                 attribute = name
                 break
     if attribute == "style" and style is not None:

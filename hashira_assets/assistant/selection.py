@@ -176,9 +176,14 @@ def _follow_up(
             if (float(r[column]) < mine if direction == "less" else float(r[column]) > mine)
         ]
         rows.sort(key=lambda r: (abs(float(r[column]) - mine), r["product_id"]))
-        if not rows:
-            return Selection([], filters, "")
         word = _COMPARATIVE_WORDS[intent.comparison]
+        if not rows:
+            # Nothing on the asked side: say so of the product compared with, not "I don't know".
+            lead = (
+                f"Nothing {word} than the {current[0]['name']} "
+                f"({_value(current[0], attribute)}) is in stock under the same conditions."
+            )
+            return Selection([current[0]], filters, lead)
         lead = (
             f"The {rows[0]['name']} is {word} ({_value(rows[0], attribute)}) than the "
             f"{current[0]['name']} ({_value(current[0], attribute)})."

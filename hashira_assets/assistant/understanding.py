@@ -28,10 +28,10 @@ from hashira_assets.assistant.metrics import tokens
 TYPE_GLOSSES = {
     "Haori": "a haori, a light coat worn over the uniform",
     "Scabbard": "a scabbard, the sheath a sword is carried in",
-    "Sword Oil": "sword oil, oil that protects a steel blade from rust",
+    "Sword Oil": "sword oil, an oil for cleaning a steel blade and protecting it from rust",
     "Training Weights": "training weights, heavy weights for strength exercise",
     "Tsuba Guard": "a tsuba guard, the hand guard between a sword's blade and handle",
-    "Whetstone": "a whetstone, a stone for sharpening blades",
+    "Whetstone": "a whetstone, a stone for sharpening and polishing blades",
     "Wisteria Charm": "a wisteria charm, a small protective amulet",
     "Axe and Chain Flail": "an axe and chain flail, a heavy axe on a chain",
     "Katana": "a katana, a curved single-edged sword",
@@ -61,11 +61,13 @@ _FILLER_TEXT = """
     style user users uses using use one ones cheap cheaper cheapest under below over above
     price budget best good great recommend suggest just also really very kind type most
     least expensive pricey priciest costly much cost costs lightest heaviest sharpest weigh
-    weighs weight
+    weighs weight lighter heavier sharper pricier another other else
 """
+# Need verbs that are also filler: "do you carry katanas" sells, "to carry my katana in" needs.
+_NEED_AFTER = {"carry": ("to", "for"), "carrying": ("for",)}
 _FILLER = frozenset(_FILLER_TEXT.split())
 _OWNED = re.compile(r"\bmy\s+((?:[a-z'-]+\s+){0,2}?[a-z'-]+)(?=\s+(?:from|for|to|with|and|or|"
-                    r"in|on|so|because|that|which)\b|[\s?.!,]*$|[?.!,])")  # fmt: skip
+                    r"is|are|in|on|so|because|that|which)\b|[\s?.!,]*$|[?.!,])")  # fmt: skip
 _CHEAP = re.compile(
     r"\b(cheap|inexpensive|affordable|budget|low[- ]cost|bargain|beginners?|starter|"
     r"new to|just started|starting out|first (?:weapon|one|blade))\b"
@@ -85,18 +87,33 @@ def _zipf():
     return zipf_frequency
 
 
+_INFLECTION = re.compile(r"(?:ing|ed|es|s)$")
+
+
 def is_rare_word(word: str) -> bool:
-    """Whether a word is rare in English (a thing's name rather than everyday talk)."""
-    return _zipf()(word, "en") < RARE_WORD_ZIPF
+    """Whether a word is rare in English (a thing's name rather than everyday talk); an
+    inflected form of a common word ("cleaning", "wiped") is everyday talk."""
+    zipf = _zipf()
+    if zipf(word, "en") >= RARE_WORD_ZIPF:
+        return False
+    stem = _INFLECTION.sub("", word)
+    if len(stem) < 3 or stem == word:
+        return True
+    # "cleaning" -> "clean", "wiped" -> "wip(e)", "stopped" -> "stop(p)"
+    forms = {stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem}
+    return all(zipf(f, "en") < RARE_WORD_ZIPF for f in forms)
 
 
 class TypeMatcher:
     """Maps a need to catalog product types with the bundled MiniLM."""
 
-    def __init__(self, product_types: Iterable[str]):
+    def __init__(self, product_types: Iterable[str], accessory_types: Iterable[str] = ()):
         from hashira_assets.index.embedding import embed
 
         self.types = tuple(sorted(set(product_types)))
+        # A need for something done to a weapon one owns ("for cleaning my blade") is an
+        # accessory: the weapon itself is already theirs.
+        self.accessory_types = frozenset(accessory_types) & set(self.types)
         texts = [TYPE_GLOSSES.get(t, t) for t in self.types]
         self._names = embed(list(self.types))
         self._glosses = embed(texts)
@@ -108,11 +125,13 @@ class TypeMatcher:
         sims = np.maximum(self._names @ vector, self._glosses @ vector)
         return dict(zip(self.types, (float(s) for s in sims), strict=True))
 
-    def match(self, text: str) -> tuple[tuple[str, ...], float]:
+    def match(self, text: str, accessories_only: bool = False) -> tuple[tuple[str, ...], float]:
         """(matched types, best similarity); no types when the need is unclear."""
-        if not text.strip() or not self.types:
+        among = self.accessory_types if accessories_only and self.accessory_types else self.types
+        if not text.strip() or not among:
             return (), 0.0
-        ranked = sorted(self.scores(text).items(), key=lambda kv: -kv[1])
+        scores = self.scores(text)
+        ranked = sorted(((t, scores[t]) for t in among), key=lambda kv: -kv[1])
         best = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if best >= SURE_SIMILARITY or (best >= MIN_SIMILARITY and best - second >= MIN_MARGIN):
@@ -181,13 +200,49 @@ class Understanding:
     need_text: str = ""
 
 
-def need_text(question_residual: str, styles: Sequence[str]) -> str:
+_WEAPON_WORDS = frozenset({"blade", "blades", "sword", "swords", "weapon", "weapons"})
+_MY_THING = re.compile(r"\bmy\s+(?:([a-z'-]+)\s+)?([a-z'-]+)")
+
+
+def owned_weapon(residual: str, product_types: Sequence[str]) -> str | None:
+    """The weapon the shopper says they own ("my blade", "my new katana"), or None."""
+    type_words = {w for t in product_types for w in tokens(t)}
+
+    def is_weapon(word: str | None) -> bool:
+        return bool(word) and (word in _WEAPON_WORDS or word.rstrip("s") in type_words)
+
+    for m in _MY_THING.finditer(residual):
+        first, second = m.group(1), m.group(2)
+        if is_weapon(first):
+            return first
+        if is_weapon(second):
+            return f"{first} {second}" if first else second
+    return None
+
+
+def without_owned(text: str, product_types: Sequence[str]) -> str:
+    """The text without the things the shopper says they have ("my katana keeps rusting" ->
+    "keeps rusting")."""
+    weapon = owned_weapon(text, product_types)
+    if weapon:
+        text = re.sub(rf"\bmy\s+{re.escape(weapon)}\b", " ", text)
+    return _OWNED.sub(" ", text)
+
+
+def need_text(
+    question_residual: str, styles: Sequence[str], product_types: Sequence[str] = ()
+) -> str:
     """The words that say what is wanted: without owned things ("my katana"), styles,
     numbers and filler."""
-    text = _OWNED.sub(" ", question_residual)
+    text = without_owned(question_residual, product_types)
     style_words = {s.lower() for s in styles}
+    said = tokens(text)
     words = [
-        w for w in tokens(text) if w not in _FILLER and w not in style_words and not w.isdigit()
+        w
+        for i, w in enumerate(said)
+        if (w not in _FILLER or (i > 0 and said[i - 1] in _NEED_AFTER.get(w, ())))
+        and w not in style_words
+        and not w.isdigit()
     ]
     return " ".join(words)
 
@@ -200,19 +255,34 @@ def understand(
 ) -> Understanding:
     """Types, department, rarity, budget words and stock question in `residual` (the lower-cased
     question with product names removed)."""
-    without_owned = _OWNED.sub(" ", residual)
-    types = explicit_types(without_owned, vocab.product_types, vocab.styles)
+    types = explicit_types(
+        without_owned(residual, vocab.product_types), vocab.product_types, vocab.styles
+    )
     similarity = 1.0 if types else 0.0
-    need = need_text(residual, vocab.styles)
+    need = need_text(residual, vocab.styles, vocab.product_types)
     department = next((d for d, rx in _DEPARTMENTS.items() if rx.search(residual)), None)
     if not types and matcher is not None:
         need_wo_department = " ".join(
             w for w in need.split() if not any(rx.search(w) for rx in _DEPARTMENTS.values())
         )
-        matched, similarity = matcher.match(need_wo_department)
+        weapon = owned_weapon(residual, vocab.product_types)
+        if weapon and need_wo_department:
+            # "for cleaning my blade": something done to a weapon they have, so an accessory;
+            # the need is read alone and with the weapon ("cleaning blade"), the surer wins.
+            alone = matcher.match(need_wo_department, True)
+            with_weapon = matcher.match(f"{need_wo_department} {weapon}", True)
+            matched, similarity = max(alone, with_weapon, key=lambda m: (bool(m[0]), m[1]))
+        else:
+            matched, similarity = matcher.match(need_wo_department)
         types = list(matched)
     rarity = next((r for r in rarities if re.search(rf"\b{r}\b", residual)), None)
-    unknown = [w for w in tokens(residual) if len(w) > 2 and not vocab.is_known(w)]
+    said = tokens(residual)
+    # A word right after a number is its unit ("100 bucks", "50 quid"), not a thing asked for.
+    unknown = [
+        w
+        for i, w in enumerate(said)
+        if len(w) > 2 and not vocab.is_known(w) and not (i > 0 and said[i - 1].isdigit())
+    ]
     return Understanding(
         product_types=tuple(types),
         type_similarity=similarity,
