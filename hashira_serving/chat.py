@@ -9,11 +9,11 @@ import pyarrow.compute as pc
 
 from hashira_assets.assistant.chat import ChatAnswer, ChatEngine, ChatSession
 from hashira_assets.index.search import ProductSearch
-from hashira_serving import catalog
+from hashira_serving import battle, catalog
 from hashira_serving.cache import VERSION_TTL, cache, forever, home_key
 from hashira_serving.context import published_table
 from hashira_serving.customers import customer_events
-from hashira_serving.errors import NotMaterializedError
+from hashira_serving.errors import NotFoundError, NotMaterializedError
 from resources.app_database import Account
 from resources.llm import LLMResource
 from resources.model_packages import offline_models
@@ -110,8 +110,13 @@ def owned_weapons(account: Account) -> list[dict]:
 
 
 def coach_stream(account: Account) -> Iterator[str | ChatAnswer]:
-    """The combat coach for a signed-in shopper: tokens, then the checked ChatAnswer."""
-    return engine().coach(coach_profile(account), owned_weapons(account))
+    """The combat coach for a signed-in shopper: tokens, then the checked ChatAnswer, citing
+    the battle-fit model's best weapons for them when that model is published."""
+    try:
+        picks = battle.picks_for_account(account)
+    except (NotFoundError, NotMaterializedError):
+        picks = []  # no battle-fit champion yet, or no style known: the coach without it
+    return engine().coach(coach_profile(account), owned_weapons(account), picks)
 
 
 class ConversationStore:

@@ -304,6 +304,19 @@ def test_chat_streams_tokens_then_an_answer_citing_the_product(api, shopper):
     )
 
 
+def test_coach_cites_the_battle_fit_models_best_weapons(api, shopper):
+    answer = post(api, "/coach/chat", shopper, {})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert "Best for your battles (battle-fit model version" in body["text"]
+    silver = ds.dataset(api.home / "lake" / "silver" / "products").to_table().to_pandas()
+    weapons = set(silver.loc[silver["department"] == "weapon", "product_id"].astype(int))
+    picked = [int(line.split("(id ")[1].split(")")[0]) for line in body["text"].splitlines()
+              if "predicted win chance" in line]  # fmt: skip
+    assert len(picked) == 3 and set(picked) <= weapons
+    assert set(picked) <= set(body["cited_product_ids"])
+
+
 def test_chat_bad_input(api, shopper):
     assert post(api, "/chat", shopper, {"question": ""}).status_code == 422
     assert post(api, "/chat", shopper, {"question": "x" * 20_001}).status_code == 422

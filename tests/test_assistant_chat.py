@@ -1,5 +1,7 @@
 """The RAG chat engine with the real SmolLM2 on the tiny index (few, short generations)."""
 
+import types
+
 import pytest
 
 from hashira_assets.assistant import grounding as g
@@ -69,7 +71,17 @@ def test_combat_coach_suggests_catalog_accessories(engine, tiny_index):
     answer = list(engine.coach(profile, tiny_index.get([0])))[-1]
     accessories = tiny_index.get(answer.cited_ids)
     assert accessories and all(p["department"] == "accessory" for p in accessories)
-    assert answer.text
+    assert answer.text and "Best for your battles" not in answer.text
+
+    # With the battle-fit model's picks, the coach cites them with the model's own figures.
+    pick = types.SimpleNamespace(
+        product_id=0, name="Test Blade", win_chance=0.634, reason="suits your Water breathing",
+        model_version="7",
+    )  # fmt: skip
+    cited = list(engine.coach(profile, [], [pick]))[-1]
+    assert "battle-fit model version 7" in cited.text
+    assert "Test Blade (id 0): 63% predicted win chance; suits your Water breathing" in cited.text
+    assert 0 in cited.cited_ids
 
 
 def test_parse_question_filters(engine):

@@ -184,8 +184,11 @@ class ChatEngine:
         session.remember(question, answer)
         yield answer
 
-    def coach(self, profile: dict, owned: Sequence[dict]) -> Iterator[str | ChatAnswer]:
-        """The combat coach: a training routine and catalog accessories for one slayer."""
+    def coach(
+        self, profile: dict, owned: Sequence[dict], battle_picks: Sequence[Any] = ()
+    ) -> Iterator[str | ChatAnswer]:
+        """The combat coach: a training routine and catalog accessories for one slayer, and the
+        battle-fit model's best weapons for them when given (`BattlePick`-like objects)."""
         style = profile.get("breathing_style")
         query = f"training accessories for {style} Breathing slayers"
         products = [
@@ -220,9 +223,15 @@ class ChatEngine:
         check = g.check_facts(llm_text, products, self.vocab.styles, allowed)
         named = named_products(llm_text, products)
         kept = check.ok and bool(named) and not degenerate(llm_text)
+        text = llm_text if kept else coach_routine(weakest, products)
+        cited = [int(p["product_id"]) for p in (named if kept else products)]
+        if battle_picks:
+            # Added from the model's output after the check: the numbers are the model's own.
+            text += "\n" + battle_line(battle_picks)
+            cited += [int(b.product_id) for b in battle_picks if int(b.product_id) not in cited]
         yield ChatAnswer(
-            text=llm_text if kept else coach_routine(weakest, products),
-            cited_ids=[int(p["product_id"]) for p in (named if kept else products)],
+            text=text,
+            cited_ids=cited,
             source="llm" if kept else "data",
             notices=[],
             llm_text=llm_text,
@@ -365,6 +374,17 @@ def coach_routine(weakest: str, accessories: Sequence[dict]) -> str:
     if accessories:
         lines.append("Accessories from the catalog for it:")
         lines += [f"- {g.product_facts(p)}" for p in accessories]
+    return "\n".join(lines)
+
+
+def battle_line(picks: Sequence[Any]) -> str:
+    """The battle-fit model's best weapons for the slayer, with its win chances and reasons."""
+    version = picks[0].model_version
+    lines = [f"Best for your battles (battle-fit model version {version}):"]
+    lines += [
+        f"- {b.name} (id {b.product_id}): {b.win_chance:.0%} predicted win chance; {b.reason}"
+        for b in picks
+    ]
     return "\n".join(lines)
 
 
