@@ -170,4 +170,6 @@ def test_top_k_overlap_counts_ties_with_the_kth_best():
     regret_1 = (0.9 + 0.8 + 0.8) / 3 - (0.1 + 0.8 + 0.8) / 3
     regret_2 = (0.5 + 0.4 + 0.3) / 3 - (0.2 + 0.3 + 0.4) / 3
     assert result["regret"] == pytest.approx((regret_1 + regret_2) / 2)
+    # The 3rd best's margin over the best weapon outside the top set: 0.8 - 0.1 and 0.3 - 0.2.
+    assert result["margin_median"] == pytest.approx((0.7 + 0.1) / 2)
     assert result["slayers"] == 2

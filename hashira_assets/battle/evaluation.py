@@ -65,10 +65,12 @@ def top_k_overlap(
     Weapons of one style, type and weight class share the same true odds, so the true top-k is
     taken tie-inclusive: every weapon at least as likely to win as the k-th best. `overlap` is the
     mean share of the predicted top-k inside that set; `regret` the mean gap between the true odds
-    of the best k weapons and of the predicted k.
+    of the best k weapons and of the predicted k; `margin_median` the median, over slayers, of how
+    far the k-th best true odds sit above the best weapon outside the top set (how hard the top
+    set is to tell from the rest: a margin of 0.01 needs odds estimated to better than a point).
     """
     frame = pd.DataFrame({"slayer": slayer_ids, "pred": predicted, "truth": truth})
-    overlaps, regrets = [], []
+    overlaps, regrets, margins = [], [], []
     for _, group in frame.groupby("slayer", sort=False):
         truth_sorted = np.sort(group["truth"].to_numpy())[::-1]
         kth = truth_sorted[min(k, len(truth_sorted)) - 1]
@@ -76,10 +78,14 @@ def top_k_overlap(
         # Compare at 1e-9: equal true odds computed in a different order differ in the last bit.
         overlaps.append(float((picks["truth"] >= kth - 1e-9).mean()))
         regrets.append(float(truth_sorted[:k].mean() - picks["truth"].mean()))
+        outside = truth_sorted[truth_sorted < kth - 1e-9]
+        if len(outside):
+            margins.append(float(kth - outside[0]))
     if not overlaps:
         raise ValueError("no slayers to rank weapons for")
     return {
         "overlap": float(np.mean(overlaps)),
         "regret": float(np.mean(regrets)),
+        "margin_median": float(np.median(margins)) if margins else float("nan"),
         "slayers": float(len(overlaps)),
     }

@@ -231,6 +231,7 @@ def flat_metrics(trained: TrainedBattleModel) -> dict[str, float]:
             flat[key if name == "model" else f"{name}_{key}"] = value
     flat["top3_overlap"] = trained.ranking["overlap"]
     flat["top3_regret"] = trained.ranking["regret"]
+    flat["top3_true_margin_median"] = trained.ranking["margin_median"]
     flat["top3_overlap_new_slayer"] = trained.ranking["overlap_new_slayer"]
     flat["eval_battles"] = float(len(trained.split.evaluation))
     flat["train_battles"] = float(len(trained.split.fit) + len(trained.split.calibration))
