@@ -24,6 +24,7 @@ from hashira_api.routes import (
 )
 from hashira_serving.errors import NotFoundError, NotMaterializedError
 from hashira_serving.recommendations import NeedsOnboarding
+from resources.mlflow_tracking import ModelIntegrityError
 
 log = logging.getLogger("hashira.api")
 
@@ -61,6 +62,11 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(NotMaterializedError)
     async def not_materialized(_: Request, exc: NotMaterializedError) -> JSONResponse:
+        return _problem(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
+
+    @app.exception_handler(ModelIntegrityError)
+    async def model_changed(_: Request, exc: ModelIntegrityError) -> JSONResponse:
+        log.error("model refused: %s", exc)
         return _problem(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
 
     @app.exception_handler(NeedsOnboarding)

@@ -35,11 +35,16 @@ from hashira_assets.battle.training import BATTLE_MODEL_NAME
 from hashira_assets.lake.arrow_tables import MissingLakeTableError, read_lake_table
 from hashira_assets.lake.landing import RAW_ZONE
 from hashira_serving.cache import forever, home_key
-from hashira_serving.errors import NotFoundError, NotMaterializedError, missing
+from hashira_serving.errors import (
+    ModelRefusedError,
+    NotFoundError,
+    NotMaterializedError,
+    missing,
+)
 from resources import settings
 from resources.app_database import Account
 from resources.lake import LakeResource
-from resources.mlflow_tracking import MlflowTrackingResource
+from resources.mlflow_tracking import MlflowTrackingResource, ModelIntegrityError
 
 # How long a looked-up champion version is trusted before the registry is asked again.
 CHAMPION_REFRESH_S = 30.0
@@ -98,13 +103,20 @@ class BattleFitService:
     def _load(self, version: str) -> BattleFitModel:
         cache = settings.hashira_home() / "battle" / "champion" / f"v{version}"
         ready = cache / ".complete"
-        if not ready.exists():
-            local = self.mlflow_tracking.download_version(BATTLE_MODEL_NAME, version, cache)
-            (cache / ".location").write_text(str(local))
-            ready.touch()
+        try:
+            if not ready.exists():
+                local = self.mlflow_tracking.download_version(BATTLE_MODEL_NAME, version, cache)
+                (cache / ".location").write_text(str(local))
+                ready.touch()
+            local = Path((cache / ".location").read_text())
+            # Checked on every load, not only on download: the cache is a folder anyone can
+            # write to.
+            self.mlflow_tracking.verify_version(BATTLE_MODEL_NAME, version, local)
+        except ModelIntegrityError as exc:
+            raise ModelRefusedError(str(exc)) from exc
         self.loads += 1
         try:
-            return BattleFitModel.load(find_model_dir(Path((cache / ".location").read_text())))
+            return BattleFitModel.load(find_model_dir(local))
         except IncompatibleModelError as exc:
             raise NotMaterializedError(
                 f"{BATTLE_MODEL_NAME} v{version} was built on other features: {exc}; "

@@ -13,7 +13,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from hashira_serving.errors import ModelRefusedError
 from resources import settings
+from resources.mlflow_tracking import ModelIntegrityError
 
 # A newly promoted champion or a re-built index is served within this many seconds
 # (HASHIRA_VERSION_TTL overrides it, e.g. for a test that promotes a champion mid-run).
@@ -49,7 +51,10 @@ class TTLCache:
                 hit = self._values.get(key)
                 if hit is not None and time.monotonic() - hit[0] < self.ttl:
                     return hit[1]
-            value = loader()
+            try:
+                value = loader()
+            except ModelIntegrityError as exc:
+                raise ModelRefusedError(str(exc)) from exc
             with self._lock:
                 self._values[key] = (time.monotonic(), value)
                 self._values.move_to_end(key)

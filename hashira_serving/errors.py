@@ -7,6 +7,11 @@ class NotMaterializedError(LookupError):
     """An asset the request needs has not been materialized yet; the message says which."""
 
 
+class ModelRefusedError(NotMaterializedError):
+    """A registered model's files do not match their recorded checksum, so it is not served
+    (every client shows it like a model that is not there yet, with this reason)."""
+
+
 class NotFoundError(LookupError):
     """The request names something that does not exist (a product, customer or series id)."""
 

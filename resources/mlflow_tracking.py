@@ -21,7 +21,9 @@ Typical use in an asset::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,32 @@ from pydantic import Field
 from resources import settings
 
 CHAMPION_ALIAS = "champion"
+# The SHA-256 of a version's artifact files, tagged at registration and checked before a
+# download is handed to a loader (the loaders unpickle: a changed file must never reach them).
+CHECKSUM_TAG = "artifact_sha256"
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model version's files do not match the checksum recorded when it was registered."""
+
+
+def folder_digest(folder: str | Path) -> str:
+    """SHA-256 over a folder's files: relative paths and bytes, in path order. Dot files are left
+    out (the serving caches keep their markers beside the model)."""
+    root = Path(folder)
+    digest = hashlib.sha256()
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.relative_to(root).parts[0].startswith(".")
+    )
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def default_tracking_uri() -> str:
@@ -170,7 +198,12 @@ class MlflowTrackingResource(ConfigurableResource):
             ):
                 raise
         source = f"{client.get_run(run_id).info.artifact_uri}/{artifact_path}"
-        version = client.create_model_version(name, source, run_id=run_id, tags=dict(tags or {}))
+        # The checksum is of the stored files (read back), so it is what every loader will get.
+        with tempfile.TemporaryDirectory(prefix="hashira-register-") as tmp:
+            checksum = folder_digest(self._download(source, tmp))
+        version = client.create_model_version(
+            name, source, run_id=run_id, tags={**dict(tags or {}), CHECKSUM_TAG: checksum}
+        )
         return str(version.version)
 
     def champion_version(self, name: str) -> str | None:
@@ -185,20 +218,39 @@ class MlflowTrackingResource(ConfigurableResource):
     def set_champion(self, name: str, version: str) -> None:
         self.client().set_registered_model_alias(name, CHAMPION_ALIAS, str(version))
 
-    def download_version(self, name: str, version: str, dst: str | Path) -> Path:
-        """Copy a model version's files to `dst` and return the local folder."""
+    def _download(self, source: str, dst: str | Path) -> Path:
         from mlflow.artifacts import download_artifacts
 
-        client = self.client()
-        source = client.get_model_version(name, str(version)).source
         Path(dst).mkdir(parents=True, exist_ok=True)
         return Path(
             download_artifacts(
-                artifact_uri=source,
-                dst_path=str(dst),
-                tracking_uri=self.resolved_tracking_uri(),
+                artifact_uri=source, dst_path=str(dst), tracking_uri=self.resolved_tracking_uri()
             )
         )
+
+    def download_version(self, name: str, version: str, dst: str | Path) -> Path:
+        """Copy a model version's files to `dst`, check them against the checksum recorded at
+        registration, and return the local folder; raises ModelIntegrityError on a mismatch."""
+        source = self.client().get_model_version(name, str(version)).source
+        local = self._download(source, dst)
+        self.verify_version(name, version, local)
+        return local
+
+    def verify_version(self, name: str, version: str, folder: str | Path) -> None:
+        """Raise ModelIntegrityError unless `folder` holds exactly the files registered as
+        `name` v`version` (call it on a cached copy before loading it again)."""
+        tags = self.client().get_model_version(name, str(version)).tags or {}
+        expected = tags.get(CHECKSUM_TAG)
+        if expected is None:
+            raise ModelIntegrityError(
+                f"{name} v{version} has no recorded artifact checksum (registered outside the "
+                "model lifecycle); it is not loaded: retrain it"
+            )
+        if folder_digest(folder) != expected:
+            raise ModelIntegrityError(
+                f"{name} v{version}: the files in {folder} differ from the ones registered "
+                "(checksum mismatch); it is not loaded"
+            )
 
     def promote_if_better(
         self,

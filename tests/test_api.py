@@ -385,7 +385,13 @@ def test_a_champion_promoted_mid_run_is_served_within_the_refresh_interval(api, 
     )
     client = tracking.client()
     source = client.get_model_version(name, before)
-    promoted = client.create_model_version(name, source.source, run_id=source.run_id)
+    # The same files again, so the same recorded checksum.
+    promoted = client.create_model_version(
+        name,
+        source.source,
+        run_id=source.run_id,
+        tags={"artifact_sha256": source.tags["artifact_sha256"]},
+    )
     client.set_registered_model_alias(name, "champion", promoted.version)
     try:
         deadline = time.monotonic() + TEST_VERSION_TTL + 20

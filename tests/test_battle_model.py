@@ -32,7 +32,7 @@ from hashira_assets.battle.training import (
 from hashira_assets.lake.landing import land_table
 from hashira_cli.main import app
 from hashira_serving.battle import BattleFitService
-from hashira_serving.errors import NotFoundError, NotMaterializedError
+from hashira_serving.errors import ModelRefusedError, NotFoundError, NotMaterializedError
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
@@ -165,6 +165,20 @@ def test_service_serves_the_champion_and_refreshes_at_most_every_30_s(battle_hom
         now[0] = 61.0
         assert service.best_for_battles(PROFILE)[0].model_version == "2"
         assert service.lookups == 3 and service.loads == 2
+
+
+def test_a_changed_cached_champion_is_refused_not_unpickled(battle_home, trained):
+    home = battle_home["home"] / "tampered"
+    tracking = tracking_in(home)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HASHIRA_HOME", str(home))
+        log_and_register(trained, FAST, tracking)
+        assert BattleFitService(tracking, battle_home["lake"]).best_for_battles(PROFILE)
+        cached = home / "battle" / "champion" / "v1"
+        model_file = next(p for p in cached.rglob("*") if p.is_file() and p.suffix != "")
+        model_file.write_bytes(model_file.read_bytes() + b" ")
+        with pytest.raises(ModelRefusedError, match="checksum mismatch"):
+            BattleFitService(tracking, battle_home["lake"]).best_for_battles(PROFILE)
 
 
 def test_profiles_of_known_slayers_and_unknown_ids(battle_home):

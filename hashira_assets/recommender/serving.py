@@ -55,6 +55,8 @@ def cached_champion(mlflow_tracking, version: str | None = None) -> Champion:
         (cache / ".location").write_text(str(local))
         ready.touch()
     local = Path((cache / ".location").read_text())
+    # Checked on every load, not only on download: the cache is a folder anyone can write to.
+    mlflow_tracking.verify_version(RECOMMENDER_MODEL_NAME, version, local)
     return Champion(model=RecommenderModel.load(local), version=version)
 
 
