@@ -2,8 +2,6 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from hashira_assets.partitions import EVENT_DAYS
-
 # The groups each job covers; tests and docs read these instead of repeating them.
 INGEST_GROUPS = ("silver", "gold", "features")
 RETRAIN_GROUPS = ("recommender", "forecast", "assistant", "battle")
@@ -19,7 +17,6 @@ land_raw_world = define_asset_job(
 full_refresh = define_asset_job(
     "full_refresh",
     selection=AssetSelection.all(),
-    partitions_def=EVENT_DAYS,
     description="Everything, from the generated world to the models and the product index; "
     "launch it over a range of days (one Spark run for the whole range).",
 )
@@ -27,7 +24,6 @@ full_refresh = define_asset_job(
 daily_ingest = define_asset_job(
     "daily_ingest",
     selection=AssetSelection.groups(*INGEST_GROUPS),
-    partitions_def=EVENT_DAYS,
     description="Days of raw events in the lake through silver and gold, then the feature tables "
     "as of the last day.",
 )
