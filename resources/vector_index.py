@@ -52,12 +52,13 @@ class VectorIndexResource(ConfigurableResource):
     def open_table(self) -> Any | None:
         """The product table, or None when it has not been built yet."""
         db = self.connect()
-        if self.table_name not in _table_names(db):
+        if self.table_name not in table_names(db):
             return None
         return db.open_table(self.table_name)
 
 
-def _table_names(db: Any) -> list[str]:
+def table_names(db: Any) -> list[str]:
+    """The names of a LanceDB connection's tables (lancedb's `table_names()` is deprecated)."""
     listed = db.list_tables()
     # lancedb >= 0.30 returns a paged response object; older versions a plain list.
     return list(getattr(listed, "tables", listed))

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from hashira_assets.analytics.matching import normalize
 from hashira_assets.analytics.semantic import schema_text
+from resources.vector_index import table_names
 
 # Verified examples: every one passes the guard on the documented schema (tested).
 EXAMPLES: tuple[tuple[str, str], ...] = (
@@ -115,7 +116,7 @@ class LanceExampleIndex(ExampleIndex):
             for name, doc in sorted(table_docs.items())
         ]
         digest = hashlib.sha256(repr([(r["kind"], r["text"], r["payload"]) for r in rows]).encode())
-        names = db.table_names() if hasattr(db, "table_names") else list(db.list_tables())
+        names = table_names(db)
         table = db.open_table(EXAMPLES_TABLE) if EXAMPLES_TABLE in names else None
         if table is None or table.schema.metadata.get(b"digest") != digest.hexdigest().encode():
             vectors = embed([r["text"] for r in rows])
