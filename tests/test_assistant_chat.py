@@ -4,6 +4,7 @@ import types
 
 import pytest
 
+from hashira_assets.assistant import facts
 from hashira_assets.assistant import grounding as g
 from hashira_assets.assistant.chat import IDK_PREFIX, ChatEngine, ChatSession
 
@@ -25,9 +26,9 @@ def test_fact_question_is_grounded_and_cited(engine, tiny_documents, tiny_index)
     answer = events[-1]
     assert all(isinstance(e, str) for e in events[:-1]) and len(events) > 1  # streamed
     assert answer.cited_ids[0] == p["product_id"]
-    assert g.states_fact(answer.text, p, "price")
+    assert facts.states_fact(answer.text, p, "price")
     cited = tiny_index.get(answer.cited_ids)
-    assert g.check_facts(answer.text, cited, engine.vocab.styles, []).ok
+    assert facts.check_facts(answer.text, cited, engine.vocab.styles, []).ok
     assert answer.ttft_seconds is not None
 
 
@@ -45,7 +46,7 @@ def test_injection_and_overlong_input_do_not_change_the_facts(engine, tiny_docum
     )
     answer = engine.ask(ChatSession(), question)
     assert "99.5" not in answer.text
-    assert g.states_fact(answer.text, p, "weight")
+    assert facts.states_fact(answer.text, p, "weight")
     assert any("ignored" in n for n in answer.notices)
     assert any("characters" in n for n in answer.notices)
 
@@ -102,6 +103,6 @@ def test_superlative_questions_answer_with_the_catalogs_extreme(engine, tiny_doc
     assert intent.superlative == ("weight", "min") and intent.attribute == "weight"
     answer = engine.ask(ChatSession(), f"Which {product_type.lower()} is the lightest?")
     assert answer.cited_ids[0] == lightest["product_id"]
-    assert g.states_fact(answer.text, lightest, "weight")
+    assert facts.states_fact(answer.text, lightest, "weight")
     dearest = max(rows, key=lambda r: (r["price"], -r["product_id"]))
     assert engine.search.extremes("price", True, 1)[0]["product_id"] == dearest["product_id"]

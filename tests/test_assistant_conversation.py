@@ -2,7 +2,7 @@
 
 import pytest
 
-from hashira_assets.assistant import grounding as g
+from hashira_assets.assistant import facts
 from hashira_assets.assistant.chat import ChatEngine, ChatSession
 from hashira_assets.assistant.checks import first_sentence, named_products
 from hashira_assets.assistant.understanding import (
@@ -73,7 +73,7 @@ def test_three_follow_ups_act_on_the_previous_result_set(engine, rows):
     price = engine.ask(session, "what does it cost?")
     main = _main(price, rows)
     assert main["product_id"] == expected["product_id"]
-    assert g.states_fact(first_sentence(price.text), main, "price")
+    assert facts.states_fact(first_sentence(price.text), main, "price")
 
     cheaper = engine.ask(session, "anything cheaper?")
     options = [r for r in group if r["price"] < expected["price"] and r["stock"] > 0]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from hashira_assets.assistant import facts
 from hashira_assets.assistant import grounding as g
 from hashira_assets.assistant.checks import degenerate, model_text_failures, named_products
 from hashira_assets.assistant.general import FaqBook, general_answer, general_kind, types_named
@@ -85,7 +86,9 @@ def _context_block(products: Sequence[dict]) -> str:
     for p in products:
         description = neutralize(p.get("text", "").split("\n")[2] if p.get("text") else "")
         first_sentence = description.split(". ")[0].strip().rstrip(".")
-        lines.append(f"- {g.product_facts(p)}." + (f" {first_sentence}." if first_sentence else ""))
+        lines.append(
+            f"- {facts.product_facts(p)}." + (f" {first_sentence}." if first_sentence else "")
+        )
     return "<products>\n" + "\n".join(lines) + "\n</products>"
 
 
@@ -220,7 +223,7 @@ class ChatEngine:
         ]
         llm_text, ttft, seconds = yield from self._stream(messages)
         allowed = [float(profile.get("level", 0)), *stats.values()]
-        check = g.check_facts(llm_text, products, self.vocab.styles, allowed)
+        check = facts.check_facts(llm_text, products, self.vocab.styles, allowed)
         named = named_products(llm_text, products)
         kept = check.ok and bool(named) and not degenerate(llm_text)
         text = llm_text if kept else coach_routine(weakest, products)
@@ -250,7 +253,7 @@ class ChatEngine:
         passes every check; otherwise answer with the data-built text."""
         products = chosen.products
         if chosen.pair is not None:
-            text = g.comparison_answer(chosen.pair[0], chosen.pair[1], intent.comparison)
+            text = facts.comparison_answer(chosen.pair[0], chosen.pair[1], intent.comparison)
             return ChatAnswer(
                 text=text,
                 cited_ids=[int(p["product_id"]) for p in chosen.pair],
@@ -268,7 +271,7 @@ class ChatEngine:
                 "Rewrite the answer in one sentence.",
             },
         ]
-        numbers = [float(x.replace(",", "")) for x in g._NUMBER.findall(question)]
+        numbers = [facts.number(x) for x in facts.NUMBER.findall(question)]
         llm_text, ttft, seconds = yield from self._stream(messages)
         failures = model_text_failures(
             llm_text, main, products, self.vocab.names, self.vocab.styles, intent.attribute, numbers
@@ -276,7 +279,7 @@ class ChatEngine:
         data_text = (
             chosen.lead
             + "\nFrom the catalog:\n"
-            + "\n".join(f"- {g.product_facts(p)}" for p in products)
+            + "\n".join(f"- {facts.product_facts(p)}" for p in products)
         )
         if failures:
             text, source = data_text, "data"
@@ -293,7 +296,7 @@ class ChatEngine:
             source=source,
             notices=notices,
             llm_text=llm_text,
-            fact_errors=g.check_facts(llm_text, products, self.vocab.styles, numbers).errors,
+            fact_errors=facts.check_facts(llm_text, products, self.vocab.styles, numbers).errors,
             ttft_seconds=ttft,
             generated_tokens=_count_tokens(self.provider, llm_text),
             generation_seconds=seconds,
@@ -353,7 +356,7 @@ class ChatEngine:
             else "that is not something our catalog has (" + ", ".join(unknown[:3]) + ")"
         )
         lines = [f"{IDK_PREFIX}: {what}. The closest products we carry:"]
-        lines += [f"- {g.product_facts(p)}" for p in closest]
+        lines += [f"- {facts.product_facts(p)}" for p in closest]
         return ChatAnswer(
             text="\n".join(lines),
             cited_ids=[int(p["product_id"]) for p in closest],
@@ -373,7 +376,7 @@ def coach_routine(weakest: str, accessories: Sequence[dict]) -> str:
     lines = [f"Your weakest attribute is {weakest}: this week, do {drills}."]
     if accessories:
         lines.append("Accessories from the catalog for it:")
-        lines += [f"- {g.product_facts(p)}" for p in accessories]
+        lines += [f"- {facts.product_facts(p)}" for p in accessories]
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from hashira_assets.assistant import facts
 from hashira_assets.assistant import grounding as g
 
 # "The X ..." or "Yes, the X ...": the product opens the answer, not a preamble.
@@ -97,9 +98,9 @@ def model_text_failures(
         failures.append("main sentence does not name the chosen product first")
     elif lead.lower().find(main["name"].lower()) > _MAX_NAME_OFFSET:
         failures.append("main sentence does not open with the product")
-    if attribute is not None and not g.states_fact(lead, main, attribute):
+    if attribute is not None and not facts.states_fact(lead, main, attribute):
         failures.append(f"main sentence does not state the {attribute}")
-    check = g.check_facts(text, products, styles, allowed_numbers)
+    check = facts.check_facts(text, products, styles, allowed_numbers)
     failures += list(check.errors)
     chosen = {int(p["product_id"]) for p in products}
     lowered = text.lower()

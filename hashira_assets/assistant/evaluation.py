@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hashira_assets.assistant import facts
 from hashira_assets.assistant import grounding as g
 from hashira_assets.assistant.chat import IDK_PREFIX, ChatEngine, ChatSession
 from hashira_assets.assistant.checks import first_sentence, named_products
@@ -184,7 +185,7 @@ def evaluate_chat(
         a = engine.ask(ChatSession(), question)
         main = named_products(first_sentence(a.text), [p, *products])
         cited = [catalog[c] for c in a.cited_ids if c in catalog]
-        check = g.check_facts(
+        check = facts.check_facts(
             a.text, cited or [p], g.CatalogVocabulary.from_rows(products).styles, []
         )
         answers.append(
@@ -197,11 +198,11 @@ def evaluate_chat(
                 "source": a.source,
                 "only_correct_facts": check.ok and not a.text.startswith(IDK_PREFIX),
                 "kind": kind,
-                "asked_fact_correct": g.states_fact(a.text, p, attribute),
+                "asked_fact_correct": facts.states_fact(a.text, p, attribute),
                 # Stricter: the main sentence names the asked product first and states its fact.
                 "asked_fact_correct_main": bool(main)
                 and main[0]["product_id"] == p["product_id"]
-                and g.states_fact(first_sentence(a.text), p, attribute),
+                and facts.states_fact(first_sentence(a.text), p, attribute),
                 "check_failures": list(a.check_failures),
                 "llm_fact_errors": list(a.fact_errors),
                 "ttft_s": a.ttft_seconds,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hashira_assets.assistant import grounding as g
+from hashira_assets.assistant import facts
 from hashira_assets.assistant.checks import degenerate, first_sentence, named_products
 
 # Filter keys a property may use, and the product column each one reads.
@@ -108,7 +108,9 @@ def grade_answer(
     if "cited_all" in spec:
         checks["cited_all"] = bool(cited) and all(matches(p, spec["cited_all"]) for p in cited)
     if "must_state" in spec:
-        checks["must_state"] = main is not None and g.states_fact(lead, main, spec["must_state"])
+        checks["must_state"] = main is not None and facts.states_fact(
+            lead, main, spec["must_state"]
+        )
     if spec.get("main_same_as_previous"):
         checks["main_same_as_previous"] = (
             main is not None
@@ -121,7 +123,7 @@ def grade_answer(
         )
     checks["not_degenerate"] = not degenerate(text)
     styles = sorted({p["breathing_style"] for p in catalog})
-    checks["facts_true"] = g.check_facts(text, cited or list(named), styles, []).ok
+    checks["facts_true"] = facts.check_facts(text, cited or list(named), styles, []).ok
     return TurnGrade(
         spec["q"], text, source, int(m["product_id"]) if main else None, list(cited_ids), checks
     )
