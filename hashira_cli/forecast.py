@@ -34,8 +34,8 @@ def forecast(
     ] = None,
 ) -> None:
     """Print the daily sales forecast of one product, one category or the whole shop."""
+    from hashira_assets.forecast.output import read_forecasts, select_forecast
     from hashira_assets.forecast.series import UnknownSeriesError
-    from hashira_assets.forecast.training import read_forecasts, select_forecast
     from hashira_serving import forecasts
     from hashira_serving.errors import NotFoundError, NotMaterializedError
 

@@ -18,6 +18,7 @@ from hashira_cli.analytics import ask_data
 from hashira_cli.assistant import bench_app, summarize
 from hashira_cli.battle import battle_fit
 from hashira_cli.forecast import forecast
+from hashira_cli.models import models_app, reproduce
 from hashira_cli.recommender import recommend
 from hashira_cli.stream import stream_consume
 from resources import settings
@@ -188,7 +189,9 @@ app.command("battle-fit")(battle_fit)
 app.command("stream-consume")(stream_consume)
 app.command("demo-accounts")(demo_accounts)
 app.command("ask-data")(ask_data)
+app.command()(reproduce)
 app.add_typer(bench_app, name="bench")
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -99,6 +99,12 @@ def bench_recommender(
     train_weeks: Annotated[int, typer.Option(help="Labelled weeks before the window.")] = 4,
     requests: Annotated[int, typer.Option(help="Request-time calls timed.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the world and the models.")] = 42,
+    battle_fit: Annotated[
+        bool, typer.Option(help="Train a battle-fit model and give the ranker its win chance.")
+    ] = True,
+    ablation: Annotated[
+        bool, typer.Option(help="Also train without the win chance and report the MAP@12 change.")
+    ] = True,
 ) -> None:
     """MAP@12, recall, NDCG and coverage of the ranker, baselines and oracle, per-source
     recall, training time, request latency p50/p99 and peak memory."""
@@ -118,7 +124,12 @@ def bench_recommender(
     lake = LakeResource(root=settings.default_lake_root())
     data = load_shop_data(lake, raw_dir)
     config = RecommenderSettings(train_weeks=train_weeks)
-    trained = train_recommender(data, raw_dir, config, progress=_err)
+    win_chance = _battle_win_chance(lake, data.products) if battle_fit else None
+    trained = train_recommender(data, raw_dir, config, progress=_err, win_chance=win_chance)
+    without = None
+    if win_chance is not None and ablation:
+        _err("ablation: the same training without the win-chance feature")
+        without = train_recommender(data, raw_dir, config, progress=_err)
     tick = time.perf_counter()
     model = serving_model(data, trained, config)
     serving_build_s = time.perf_counter() - tick
@@ -157,6 +168,7 @@ def bench_recommender(
             "cold_start_at_least_1.5x_top_popular": summary["cold_ratio_to_top_popular"] >= 1.5,
             "request_p99_under_10ms": _percentile(latencies, 99) < 10,
         },
+        "battle_fit_feature": _ablation_figures(trained, without, win_chance),
         "candidate_sources": trained.recalls,
         "exploration": trained.exploration,
         "train_rows": trained.train_rows,
@@ -186,4 +198,43 @@ def bench_recommender(
         f"p99 {result['request_latency_ms']['known_customer_p99']:.2f} ms; "
         f"peak RSS {result['peak_rss_mib']:.0f} MiB"
     )
+    if without is not None:
+        change = result["battle_fit_feature"]
+        typer.echo(f"win-chance feature: MAP@12 {change['map_without']:.4f} without, "
+                   f"{change['map_with']:.4f} with ({change['map_change']:+.4f})")  # fmt: skip
     typer.echo(f"wrote {json_out}")
+
+
+def _battle_win_chance(lake, products):
+    """A battle-fit model trained here on the lake's battles (the bench skips MLflow)."""
+    from hashira_assets.battle.data import load_battle_data
+    from hashira_assets.battle.training import BattleSettings, train_battle_model
+    from hashira_assets.recommender.battle_fit import WinChance
+
+    data = load_battle_data(lake)
+    _err(f"battle-fit model on {len(data.battles)} battles")
+    trained = train_battle_model(data.battles, data.customers, data.products, BattleSettings())
+    return WinChance(trained.model, "bench", products)
+
+
+def _ablation_figures(trained, without, win_chance) -> dict:
+    """MAP@12 with and without the win-chance feature, and its share of the ranker's gain."""
+    from hashira_assets.recommender.candidates import FEATURE_NAMES
+    from hashira_assets.recommender.ranker import feature_importance
+
+    out: dict = {"used": win_chance is not None}
+    if win_chance is None:
+        return out
+    gains = feature_importance(trained.booster)
+    total = sum(gains.values()) or 1.0
+    out["gain_share"] = gains.get("battle_win_chance", 0.0) / total
+    out["gain_rank"] = 1 + sorted(gains.values(), reverse=True).index(
+        gains.get("battle_win_chance", 0.0)
+    )
+    out["features"] = len(FEATURE_NAMES)
+    if without is not None:
+        out["map_with"] = trained.model_map
+        out["map_without"] = without.model_map
+        out["map_change"] = trained.model_map - without.model_map
+        out["relative_change"] = out["map_change"] / without.model_map
+    return out

@@ -6,13 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from hashira_assets.forecast.series import GOLD_TABLES
-from hashira_assets.forecast.training import (
-    UnknownSeriesError,
-    forecasts_path,
-    read_forecasts,
-    select_forecast,
-)
+from hashira_assets.forecast.output import forecasts_path, read_forecasts, select_forecast
+from hashira_assets.forecast.series import GOLD_TABLES, UnknownSeriesError
 from hashira_serving.cache import DATA_TTL, cache, home_key
 from hashira_serving.context import published_table
 from hashira_serving.errors import NotFoundError, NotMaterializedError, missing

@@ -150,11 +150,7 @@ def shopper_for(model: RecommenderModel, account: Account, viewed: tuple[int, ..
     them, else their onboarding profile; raises NeedsOnboarding when there is neither."""
     state = model.state
     customer_id = account.customer_id
-    if (
-        customer_id is not None
-        and 0 <= customer_id < state.n_users
-        and state.user_known[customer_id]
-    ):
+    if state.knows(customer_id):
         return Shopper.known(state, customer_id, viewed)
     if not account.profile:
         raise NeedsOnboarding(account.username)
@@ -271,7 +267,7 @@ def for_customer(
     _check_k(k)
     model, version = champion()
     state = model.state
-    if not (0 <= customer_id < state.n_users and state.user_known[customer_id]):
+    if not state.knows(customer_id):
         raise NotFoundError(f"unknown customer id {customer_id}")
     viewed = merge_views(viewed)
     _check_products(model, viewed)

@@ -6,6 +6,8 @@ from dagster import AssetSelection, define_asset_job
 INGEST_GROUPS = ("silver", "gold", "features")
 RETRAIN_GROUPS = ("recommender", "forecast", "assistant", "battle")
 REINDEX_GROUPS = ("index",)
+# Assets an ingest runs before silver: app sign-ups become customers, so their events pass silver.
+INGEST_FIRST = ("app_customers", "lake_raw_customers")
 
 # Regenerate the world and land it in the lake.
 land_raw_world = define_asset_job(
@@ -23,7 +25,7 @@ full_refresh = define_asset_job(
 
 daily_ingest = define_asset_job(
     "daily_ingest",
-    selection=AssetSelection.groups(*INGEST_GROUPS),
+    selection=AssetSelection.groups(*INGEST_GROUPS) | AssetSelection.assets(*INGEST_FIRST),
     description="Days of raw events in the lake through silver and gold, then the feature tables "
     "as of the last day.",
 )

@@ -2,8 +2,9 @@
 
 Only the edges that no job, schedule or sensor already covers are automated:
 
-- the `lake` group follows a newly generated world (`synthetic_world`), and the silver customer
-  and product tables follow their landed raw tables;
+- the `lake` group follows a newly generated world (`synthetic_world`), after the app's sign-ups
+  are written beside its customers (`app_customers`), and the silver customer and product tables
+  follow their landed raw tables;
 - the published outputs of the three models (recommendations, forecasts, summaries) follow a new
   model version once its blocking gate passed, e.g. when a model is trained alone from the UI.
 
@@ -26,6 +27,8 @@ AFTER_GATE = (
 
 GROUP_CONDITIONS: dict[str, AutomationCondition] = {"lake": EAGER}
 ASSET_CONDITIONS: dict[str, AutomationCondition] = {
+    # App sign-ups are written beside a newly generated world's customers before they land.
+    "app_customers": EAGER,
     "silver_customers": EAGER,
     "silver_products": EAGER,
     "user_recommendations": AFTER_GATE,

@@ -29,13 +29,8 @@ import sqlalchemy as sa
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources.app_database import (
-    APP_EVENT_ID_BASE,
-    AppDatabaseResource,
-    app_events,
-    bus_offsets,
-    now_utc,
-)
+from resources.app_database import AppDatabaseResource, now_utc
+from resources.app_tables import APP_EVENT_ID_BASE, app_events, bus_offsets
 from resources.online_features import (
     DEFAULT_PREFIX,
     OnlineFeatureStore,

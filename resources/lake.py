@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import dataclasses
 import functools
 import posixpath
 import uuid
@@ -28,6 +29,16 @@ COPY_CHUNK_BYTES = 4 * 1024 * 1024
 
 class LakeError(RuntimeError):
     """A lake operation failed; the message names the URI."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TableVersion:
+    """One table at one content version (see hashira_assets.lake.versions)."""
+
+    name: str  # "<zone>/<table>": zone raw, silver, gold, features, or world (the raw folder)
+    version: str  # SHA-256 hex of the content
+    uri: str
+    rows: int | None = None
 
 
 class LakeBackend(abc.ABC):
@@ -52,6 +63,18 @@ class LakeBackend(abc.ABC):
 
     @abc.abstractmethod
     def uri(self, key: str) -> str: ...
+
+    @abc.abstractmethod
+    def move(self, src: str, dst: str) -> None:
+        """Move a file or a folder to dst (whose parent is created); dst must not exist."""
+
+    @abc.abstractmethod
+    def delete_tree(self, prefix: str) -> None:
+        """Delete a folder and everything under it; nothing when it is missing."""
+
+    @abc.abstractmethod
+    def list_dirs(self, prefix: str) -> list[str]:
+        """Names of the folders directly under prefix (hidden ones included), sorted."""
 
 
 class ArrowFsBackend(LakeBackend):
@@ -106,6 +129,24 @@ class ArrowFsBackend(LakeBackend):
     def uri(self, key: str) -> str:
         return f"{self.scheme_prefix}{self._path(key)}"
 
+    def move(self, src: str, dst: str) -> None:
+        # A rename: atomic for a file or a whole folder on POSIX file systems and in HDFS.
+        self.fs.create_dir(posixpath.dirname(self._path(dst)), recursive=True)
+        self.fs.move(self._path(src), self._path(dst))
+
+    def delete_tree(self, prefix: str) -> None:
+        if self.fs.get_file_info(self._path(prefix)).type == pafs.FileType.Directory:
+            self.fs.delete_dir(self._path(prefix))
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        root = self._path(prefix)
+        if self.fs.get_file_info(root).type != pafs.FileType.Directory:
+            return []
+        infos = self.fs.get_file_info(pafs.FileSelector(root, recursive=False))
+        return sorted(
+            posixpath.basename(i.path) for i in infos if i.type == pafs.FileType.Directory
+        )
+
 
 class S3Backend(LakeBackend):
     """S3 or any S3-compatible store (MinIO, moto) through boto3."""
@@ -155,6 +196,29 @@ class S3Backend(LakeBackend):
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"
+
+    def move(self, src: str, dst: str) -> None:
+        # S3 has no rename: each object is copied server-side, then deleted (not atomic as a
+        # whole; every object is still complete at every moment).
+        keys = [src] if self.exists(src) else list(self._iter_keys(src))
+        for key in keys:
+            target = dst if key == src else posixpath.join(dst, posixpath.relpath(key, src))
+            source = {"Bucket": self.bucket, "Key": self._key(key)}
+            self.client.copy_object(Bucket=self.bucket, Key=self._key(target), CopySource=source)
+            self.delete(key)
+
+    def delete_tree(self, prefix: str) -> None:
+        for key in list(self._iter_keys(prefix)):
+            self.delete(key)
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        full = self._key(prefix).rstrip("/") + "/"
+        paginator = self.client.get_paginator("list_objects_v2")
+        names = set()
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=full, Delimiter="/"):
+            for common in page.get("CommonPrefixes", []):
+                names.add(common["Prefix"][len(full) :].rstrip("/"))
+        return sorted(names)
 
 
 def _ignore_missing(func, path: str) -> None:
@@ -225,6 +289,16 @@ class LakeResource(ConfigurableResource):
 
     def uri(self, key: str = "") -> str:
         return self.backend.uri(key)
+
+    def move(self, src: str, dst: str) -> None:
+        """Move a file or folder (a rename on local folders and HDFS)."""
+        self.backend.move(src, dst)
+
+    def delete_tree(self, prefix: str) -> None:
+        self.backend.delete_tree(prefix)
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        return self.backend.list_dirs(prefix)
 
     def spark_uri(self, key: str = "") -> str:
         """The URI Spark reads and writes key at (s3:// becomes Hadoop's s3a://)."""

@@ -1,30 +1,20 @@
-"""MLflow as a reusable resource: runs, metrics, model versions, the `champion` alias and a
-promotion gate. Shared by the summarizer, the recommender and the forecaster.
+"""MLflow as a reusable resource: runs, metrics, model versions with their artifact checksums,
+and the `champion` alias. The gate that moves the alias is `resources.model_lifecycle`.
 
 Everything goes through an explicit `MlflowClient` bound to this resource's tracking URI, never
 through MLflow's process-global "active run", so asset code cannot end somebody else's run
 (the problem dagster-mlflow has, dagster issue 21872).
 
-Typical use in an asset::
-
-    run_id = mlflow_tracking.start_run("summarizer", run_name="train", params={...})
-    mlflow_tracking.log_metrics(run_id, {"rougeL": 0.71})
-    mlflow_tracking.log_artifacts(run_id, model_dir, "model")
-    version = mlflow_tracking.register_version("hashira-summarizer", run_id, "model")
-    decision = mlflow_tracking.promote_if_better(
-        "hashira-summarizer", version, metric="rougeL", candidate_score=0.71,
-        evaluate_champion=lambda champion_dir: score_on_the_same_eval_set(champion_dir),
-    )
-    mlflow_tracking.end_run(run_id)
+Models do not call the registry themselves: they hand a `Candidate` to
+`resources.model_lifecycle.run_lifecycle`, which logs, registers and gates it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,50 +64,6 @@ def default_tracking_uri() -> str:
 
 def default_artifact_root() -> str:
     return (settings.hashira_home() / "mlflow" / "artifacts").as_uri()
-
-
-@dataclasses.dataclass(frozen=True)
-class PromotionDecision:
-    """Outcome of the promotion gate."""
-
-    promoted: bool
-    candidate_version: str
-    candidate_score: float
-    champion_version: str | None
-    champion_score: float | None
-    reason: str
-
-    @property
-    def tied(self) -> bool:
-        """The candidate scored exactly what the champion scored (a retraining on the same data
-        with the same settings): nothing to promote, and nothing lost."""
-        return self.champion_score is not None and self.candidate_score == self.champion_score
-
-    @property
-    def gate_passed(self) -> bool:
-        """What a blocking gate check reports: promoted, or tied with the champion it keeps."""
-        return self.promoted or self.tied
-
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "promoted": self.promoted,
-            "candidate_version": self.candidate_version,
-            "candidate_score": self.candidate_score,
-            "champion_version": self.champion_version or "none",
-            "champion_score": self.champion_score if self.champion_score is not None else "none",
-            "promotion_reason": self.reason,
-        }
-
-
-def beats(
-    candidate: float, champion: float | None, higher_is_better: bool = True, min_delta: float = 0.0
-) -> bool:
-    """Whether a candidate's score beats the champion's (strictly, by more than `min_delta`)."""
-    if champion is None:
-        return True
-    if higher_is_better:
-        return candidate > champion + min_delta
-    return candidate < champion - min_delta
 
 
 class MlflowTrackingResource(ConfigurableResource):
@@ -251,58 +197,3 @@ class MlflowTrackingResource(ConfigurableResource):
                 f"{name} v{version}: the files in {folder} differ from the ones registered "
                 "(checksum mismatch); it is not loaded"
             )
-
-    def promote_if_better(
-        self,
-        name: str,
-        candidate_version: str,
-        metric: str,
-        candidate_score: float,
-        evaluate_champion: Callable[[str], float | None],
-        higher_is_better: bool = True,
-        min_delta: float = 0.0,
-    ) -> PromotionDecision:
-        """The promotion gate: score the current champion with `evaluate_champion(version)` on
-        the same evaluation data the candidate was scored on, and move the `champion` alias to
-        the candidate only if it beats it. Both scores are tagged on the candidate version.
-
-        `evaluate_champion` returns None when the champion cannot be scored on this data at all
-        (it was built for inputs this code no longer produces); the candidate then replaces it.
-        """
-        champion = self.champion_version(name)
-        champion_score = None
-        if champion is not None and champion != str(candidate_version):
-            scored = evaluate_champion(champion)
-            champion_score = None if scored is None else float(scored)
-        promoted = beats(candidate_score, champion_score, higher_is_better, min_delta)
-        if champion is None:
-            reason = "no champion yet"
-        elif champion_score is None:
-            reason = f"champion v{champion} cannot be scored on this evaluation data; replaced"
-        elif candidate_score == champion_score:
-            reason = (
-                f"{metric} {candidate_score:.4f} ties champion v{champion}; the champion is kept"
-            )
-        elif promoted:
-            reason = (
-                f"{metric} {candidate_score:.4f} beats champion v{champion} ({champion_score:.4f})"
-            )
-        else:
-            reason = (
-                f"{metric} {candidate_score:.4f} does not beat champion v{champion} "
-                f"({champion_score:.4f}): short by {abs(champion_score - candidate_score):.4f}"
-            )
-        client = self.client()
-        version = str(candidate_version)
-        client.set_model_version_tag(name, version, f"eval_{metric}", str(candidate_score))
-        client.set_model_version_tag(name, version, "promotion", reason)
-        if promoted:
-            self.set_champion(name, candidate_version)
-        return PromotionDecision(
-            promoted=promoted,
-            candidate_version=str(candidate_version),
-            candidate_score=float(candidate_score),
-            champion_version=champion,
-            champion_score=champion_score,
-            reason=reason,
-        )

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources.app_database import AppDatabaseResource, online_counters, online_views
+from resources.app_database import AppDatabaseResource
+from resources.app_tables import online_counters, online_views
 
 if TYPE_CHECKING:
     from resources.event_bus import BusEvent

@@ -5,11 +5,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from hashira_assets.assistant.definitions import defs as assistant_defs
-from hashira_assets.assistant.summaries import SUMMARIZER_MODEL_NAME, summaries_path
+from hashira_assets.assistant.summaries import (
+    SUMMARIZER_MODEL_NAME,
+    summaries_path,
+    train_and_register,
+)
 from hashira_assets.index.definitions import defs as index_defs
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
 from resources.vector_index import VectorIndexResource
+from tests.support.gate import assert_gate_both_ways
 
 pytestmark = pytest.mark.slow
 
@@ -52,3 +57,18 @@ def test_materialize_index_and_summaries_twice(tiny_world, hashira_home, monkeyp
         == 0
     )
     assert (hashira_home / "mlflow" / "mlflow.db").exists()
+
+
+def test_the_summarizer_gate_both_ways_through_the_shared_lifecycle(tiny_world, tmp_path):
+    tracking = MlflowTrackingResource(
+        tracking_uri=f"sqlite:///{tmp_path}/mlflow.db", artifact_root=(tmp_path / "art").as_uri()
+    )
+    raw = tiny_world.out_dir
+    first, *_ = assert_gate_both_ways(
+        tracking,
+        SUMMARIZER_MODEL_NAME,
+        register_worse=lambda: train_and_register(raw, tracking, max_train=8, seed=0),
+        register_better=lambda: train_and_register(raw, tracking, max_train=None, seed=0),
+    )
+    # A first champion must beat the lead-sentence baseline (the gate's floor).
+    assert first.decision.candidate_score > first.baseline["rougeL"]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from hashira_assets.battle.assets import battle_fit_model
-from hashira_assets.battle.data import load_battle_data
+from hashira_assets.battle.data import BATTLE_INPUTS, load_battle_data
 from hashira_assets.battle.evaluation import binary_metrics
 from hashira_assets.battle.features import FEATURES, WEAPON_TYPES
 from hashira_assets.battle.ranking import (
@@ -30,11 +30,17 @@ from hashira_assets.battle.training import (
     train_battle_model,
 )
 from hashira_assets.lake.landing import land_table
+from hashira_assets.lake.versions import table_versions
+from hashira_assets.raw.vocabulary import BREATHING_STYLES
+from hashira_assets.recommender.battle_fit import WinChance
+from hashira_assets.reproduce import reproduce
 from hashira_cli.main import app
 from hashira_serving.battle import BattleFitService
 from hashira_serving.errors import ModelRefusedError, NotFoundError, NotMaterializedError
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
+from resources.model_runs import recorded_inputs
+from tests.support.gate import assert_gate_both_ways
 
 FAST = BattleSettings(n_estimators=60, max_ranking_slayers=40)
 # A deliberately weak model: two stumps cannot separate much.
@@ -84,27 +90,26 @@ def test_training_splits_by_date_and_scores_baselines_and_oracle(trained):
     assert np.isfinite(trained.model.slope) and trained.model.slope > 0
 
 
-def test_gate_promotes_the_first_keeps_a_tie_and_stops_a_worse_model(battle_home, trained):
+def test_the_gate_both_ways_through_the_shared_lifecycle(battle_home, trained):
     tracking = tracking_in(battle_home["home"] / "gate")
-    first = log_and_register(trained, FAST, tracking)
-    assert first.decision.promoted and first.decision.champion_version is None
-    again = log_and_register(trained, FAST, tracking)
-    assert not again.decision.promoted and again.decision.tied and again.decision.gate_passed
     data = battle_home["data"]
     weak = train_battle_model(data.battles, data.customers, data.products, WEAK)
-    worse = log_and_register(weak, WEAK, tracking)
-    assert not worse.decision.promoted and not worse.decision.gate_passed
-    # The champion was scored on the candidate's evaluation battles: those of the first model.
+    *_, better, worse = assert_gate_both_ways(
+        tracking,
+        BATTLE_MODEL_NAME,
+        register_worse=lambda: log_and_register(weak, WEAK, tracking),
+        register_better=lambda: log_and_register(trained, FAST, tracking),
+    )
+    # The champion was scored on the candidate's evaluation battles: those of the better model.
     assert worse.decision.champion_score == pytest.approx(trained.logloss)
-    assert worse.champion_auc == pytest.approx(trained.auc)
-    assert tracking.champion_version(BATTLE_MODEL_NAME) == first.version
-    run = tracking.client().get_run(first.run_id)
+    assert worse.decision.champion_metrics["auc"] == pytest.approx(trained.auc)
+    run = tracking.client().get_run(better.run_id)
     assert {"auc", "logloss", "oracle_auc", "logistic_auc", "top3_overlap"} <= set(run.data.metrics)
 
 
-def _checks(result) -> dict[str, bool]:
+def _checks(result) -> dict[str, dg.AssetCheckEvaluation]:
     return {
-        ev.event_specific_data.asset_check_key.name: ev.event_specific_data.passed
+        ev.event_specific_data.asset_check_key.name: ev.event_specific_data
         for ev in result.all_events
         if ev.event_type_value == "ASSET_CHECK_EVALUATION"
     }
@@ -112,7 +117,7 @@ def _checks(result) -> dict[str, bool]:
 
 @pytest.fixture(scope="module")
 def materialized(battle_home):
-    """The asset materialized with fast settings (promoted), then with a weak one (stopped)."""
+    """The asset materialized with fast settings (promoted), then with a weak one (kept out)."""
     home = battle_home["home"]
     resources = {"lake": battle_home["lake"], "mlflow_tracking": tracking_in(home)}
 
@@ -129,16 +134,18 @@ def materialized(battle_home):
     return {"good": good, "weak": weak}
 
 
-def test_asset_materializes_and_its_blocking_gate_stops_a_worse_model(materialized):
+def test_asset_materializes_and_its_gate_keeps_a_worse_model_out_with_a_warning(materialized):
     good, weak = materialized["good"], materialized["weak"]
-    assert good.success
-    assert _checks(good) == {"beats_champion": True}
+    assert good.success and _checks(good)["beats_champion"].passed
     metadata = good.asset_materializations_for_node("battle_fit_model")[0].metadata
     assert metadata["model_version"].value == "1" and metadata["promoted"].value is True
     assert {"auc", "oracle_auc", "logistic_auc", "style_rule_auc", "ece", "top3_overlap"} <= set(
         metadata
     )
-    assert _checks(weak) == {"beats_champion": False}
+    kept = _checks(weak)["beats_champion"]
+    assert weak.success and kept.passed
+    assert kept.metadata["gate_outcome"].value == "kept" and kept.metadata["margin"].value < 0
+    assert "candidate v2 kept out" in kept.metadata["warning"].value
 
 
 def test_service_serves_the_champion_and_refreshes_at_most_every_30_s(battle_home, trained):
@@ -303,3 +310,31 @@ def test_bench_writes_acceptance_figures(tiny_world, tmp_path):
     )
     wrong = runner.invoke(app, [*args[:3], "small", *args[4:]])
     assert wrong.exit_code == 2
+
+
+def test_the_purchase_rankers_win_chance_is_the_shop_rows_chance(battle_home, trained):
+    products = battle_home["data"].products.set_index("product_id", drop=False)
+    chance = WinChance(trained.model, "1", products)
+    ranked = rank_weapons(trained.model, PROFILE, battle_home["data"].products)
+    items = products.index.to_numpy()
+    style = BREATHING_STYLES.index(PROFILE["style"])
+    profile = (PROFILE["level"], PROFILE["strength"], PROFILE["dexterity"], PROFILE["stamina"])
+    got = pd.Series(chance.of(style, profile, items), index=items)
+    weapons = got.loc[ranked["product_id"]].to_numpy()
+    np.testing.assert_allclose(weapons, ranked["win_chance"].to_numpy(), rtol=1e-6)
+    accessories = ~products["product_type"].isin(WEAPON_TYPES).to_numpy()
+    assert accessories.any() and np.isnan(got.to_numpy()[accessories]).all()
+    # A shopper without a breathing style matches no weapon's style: a lower chance, not an error.
+    unstyled = chance.of(-1, profile, items)
+    assert np.isfinite(unstyled[~accessories]).all()
+
+
+def test_a_battle_fit_version_records_its_inputs_and_reproduces_its_log_loss(battle_home, trained):
+    tracking = tracking_in(battle_home["home"] / "reproduce")
+    lake = battle_home["lake"]
+    inputs = table_versions(lake, None, BATTLE_INPUTS)
+    version = log_and_register(trained, FAST, tracking, inputs).version
+    assert set(recorded_inputs(tracking, BATTLE_MODEL_NAME, version)) == set(BATTLE_INPUTS)
+    result = reproduce("battle-fit", version, tracking, lake, raw_dir=None)
+    assert result.metric == "logloss" and result.exact, result
+    assert result.recorded == pytest.approx(trained.logloss)

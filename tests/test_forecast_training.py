@@ -12,20 +12,16 @@ from typer.testing import CliRunner
 
 from hashira_assets.forecast.assets import (
     forecaster_model,
-    forecaster_promotion_gate,
     forecasts_are_coherent,
     sales_forecasts,
 )
+from hashira_assets.forecast.output import coherence_report
+from hashira_assets.forecast.registry import train_and_register
 from hashira_assets.forecast.series import LEVELS, load_sales_series
-from hashira_assets.forecast.training import (
-    FORECASTER_MODEL_NAME,
-    ForecastSettings,
-    coherence_report,
-    gate_status,
-    train_and_register,
-)
+from hashira_assets.forecast.training import FORECASTER_MODEL_NAME, ForecastSettings
 from hashira_cli.main import app
 from resources.mlflow_tracking import MlflowTrackingResource
+from tests.support.gate import assert_gate_both_ways
 
 pytestmark = pytest.mark.integration
 
@@ -56,28 +52,20 @@ def tiny_series(lakehouse):
     return load_sales_series(lakehouse.lake)
 
 
-def test_gate_promotes_a_better_model_and_keeps_a_worse_one_out(tiny_series, tmp_path):
+def test_the_gate_both_ways_through_the_shared_lifecycle(tiny_series, tmp_path):
     tracking = temporary_tracking(tmp_path)
-    first = train_and_register(tiny_series, tracking, NAIVE_ONLY)
-    assert first.decision.promoted and first.decision.champion_version is None
+    first, _, better, worse = assert_gate_both_ways(
+        tracking,
+        FORECASTER_MODEL_NAME,
+        register_worse=lambda: train_and_register(tiny_series, tracking, NAIVE_ONLY),
+        register_better=lambda: train_and_register(tiny_series, tracking, SMALL),
+    )
     # The naive-only specification scores exactly the naive: relative MASE 1 on every level.
     assert first.backtest.holdout_score == pytest.approx(1.0)
-
-    better = train_and_register(tiny_series, tracking, SMALL)
-    assert better.decision.promoted, better.decision.reason
-    assert better.decision.candidate_score < better.decision.champion_score
-    assert tracking.champion_version(FORECASTER_MODEL_NAME) == better.version
-
-    worse = train_and_register(tiny_series, tracking, NAIVE_ONLY)
-    assert not worse.decision.promoted
-    assert tracking.champion_version(FORECASTER_MODEL_NAME) == better.version
     # Same evaluation data: the champion, refitted on the same days, scores what its own
     # backtest's last fold scored.
     assert worse.decision.champion_score == pytest.approx(better.backtest.holdout_score)
-    status = gate_status(tracking)
-    assert status["passed"] is False
-    assert status["margin"] == pytest.approx(better.backtest.holdout_score - 1.0)
-    assert status["margin"] < 0
+    assert worse.decision.margin == pytest.approx(better.backtest.holdout_score - 1.0)
 
     run = tracking.client().get_run(better.run_id)
     assert run.data.params["chosen_product"] in {"seasonal_naive", "lightgbm"}
@@ -90,10 +78,10 @@ def test_gate_promotes_a_better_model_and_keeps_a_worse_one_out(tiny_series, tmp
 @pytest.fixture(scope="module")
 def materialized(lakehouse, tmp_path_factory):
     """The forecast assets materialized twice: with the small settings (promoted), then with a
-    deliberately worse naive-only specification (stopped by the gate)."""
+    deliberately worse naive-only specification (kept out by the gate)."""
     home = tmp_path_factory.mktemp("forecast-home")
     tracking = temporary_tracking(home)
-    assets = [forecaster_model, sales_forecasts, forecaster_promotion_gate, forecasts_are_coherent]
+    assets = [forecaster_model, sales_forecasts, forecasts_are_coherent]
     resources = {"lake": lakehouse.lake, "mlflow_tracking": tracking}
 
     def run(training: dict) -> dg.ExecuteInProcessResult:
@@ -113,7 +101,6 @@ def materialized(lakehouse, tmp_path_factory):
         patch.setenv("HASHIRA_HOME", str(home))
         good = run(TRAINING_CONFIG)
         path = home / "forecast" / "sales_forecasts.parquet"
-        written = path.stat().st_mtime_ns if path.exists() else None
         naive = ["seasonal_naive"]
         worse = run(
             {
@@ -123,12 +110,12 @@ def materialized(lakehouse, tmp_path_factory):
                 "total_candidates": naive,
             }
         )
-    return {"home": home, "good": good, "worse": worse, "written": written, "path": path}
+    return {"home": home, "good": good, "worse": worse, "path": path}
 
 
-def _checks(result) -> dict[str, bool]:
+def _checks(result) -> dict[str, dg.AssetCheckEvaluation]:
     return {
-        e.asset_check_key.name: e.passed
+        e.asset_check_key.name: e
         for e in (
             ev.event_specific_data
             for ev in result.all_events
@@ -140,7 +127,9 @@ def _checks(result) -> dict[str, bool]:
 def test_forecast_assets_materialize_and_pass_their_checks(materialized):
     good = materialized["good"]
     assert good.success
-    assert _checks(good) == {"forecaster_promotion_gate": True, "forecasts_are_coherent": True}
+    checks = _checks(good)
+    assert set(checks) == {"beats_champion", "forecasts_are_coherent"}
+    assert all(check.passed for check in checks.values())
     metadata = good.asset_materializations_for_node("forecaster_model")[0].metadata
     assert metadata["model_version"].value == "1"
     assert metadata["promoted"].value is True
@@ -150,11 +139,15 @@ def test_forecast_assets_materialize_and_pass_their_checks(materialized):
     assert published["dagster/row_count"].value > 200 * FORECAST_DAYS
 
 
-def test_a_worse_candidate_is_stopped_by_the_blocking_gate(materialized):
+def test_a_worse_candidate_is_kept_out_and_the_champion_still_serves(materialized):
     worse = materialized["worse"]
-    assert _checks(worse)["forecaster_promotion_gate"] is False
-    assert not worse.asset_materializations_for_node("sales_forecasts")
-    assert materialized["path"].stat().st_mtime_ns == materialized["written"]
+    gate = _checks(worse)["beats_champion"]
+    assert worse.success and gate.passed
+    assert gate.metadata["gate_outcome"].value == "kept" and gate.metadata["margin"].value < 0
+    assert "kept out" in gate.metadata["warning"].value
+    # The forecasts downstream are rebuilt from the champion, not from the kept-out version.
+    published = worse.asset_materializations_for_node("sales_forecasts")[0].metadata
+    assert published["model_version"].value == "1"
 
 
 def test_published_forecasts_are_complete_coherent_and_non_negative(materialized, lakehouse):

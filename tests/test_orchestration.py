@@ -24,7 +24,7 @@ from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.simulator import EVENT_SCHEMA
 from hashira_assets.raw.texts import SUPPORT_SCHEMA, SUPPORT_TOPICS
 from hashira_assets.raw.world_resource import SyntheticWorldResource
-from jobs.asset_jobs import INGEST_GROUPS, REINDEX_GROUPS, RETRAIN_GROUPS
+from jobs.asset_jobs import INGEST_FIRST, INGEST_GROUPS, REINDEX_GROUPS, RETRAIN_GROUPS
 from jobs.landing import (
     EventThresholds,
     land_app_conversations,
@@ -84,12 +84,17 @@ def defs():
 
 
 @pytest.mark.parametrize(
-    ("job", "groups"),
-    [("daily_ingest", INGEST_GROUPS), ("retrain", RETRAIN_GROUPS), ("reindex", REINDEX_GROUPS)],
+    ("job", "groups", "extra"),
+    [
+        ("daily_ingest", INGEST_GROUPS, INGEST_FIRST),
+        ("retrain", RETRAIN_GROUPS, ()),
+        ("reindex", REINDEX_GROUPS, ()),
+    ],
 )
-def test_jobs_select_whole_asset_groups(defs, job, groups):
+def test_jobs_select_whole_asset_groups(defs, job, groups, extra):
     graph = defs.resolve_asset_graph()
     expected = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name in groups}
+    expected |= {dg.AssetKey(name) for name in extra}
     selected = set(defs.resolve_job_def(job).asset_layer.selected_asset_keys)
     assert selected == expected and expected
 
@@ -447,7 +452,7 @@ def test_recommendations_follow_a_new_model_only_through_its_gate(defs, gate_pas
 
 
 def test_a_newly_generated_world_is_landed_by_automation(defs):
-    target = dg.AssetSelection.groups("lake")
+    target = dg.AssetSelection.groups("lake") | dg.AssetSelection.assets("app_customers")
     with dg.instance_for_test() as instance:
         first = dg.evaluate_automation_conditions(defs, instance, asset_selection=target)
         assert first.total_requested == 0
@@ -455,5 +460,6 @@ def test_a_newly_generated_world_is_landed_by_automation(defs):
         second = dg.evaluate_automation_conditions(
             defs, instance, asset_selection=target, cursor=first.cursor
         )
+    assert second.get_num_requested(dg.AssetKey("app_customers")) == 1
     assert second.get_num_requested(dg.AssetKey("lake_raw_customers")) == 1
     assert second.get_num_requested(dg.AssetKey("lake_raw_products")) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,15 @@ from typer.testing import CliRunner
 
 from hashira_assets.lakehouse import dagster_storage, dagster_yaml
 from hashira_cli.main import app
-from resources.app_database import AppDatabaseResource
+from resources.app_database import (
+    APP_EVENT_ID_BASE,
+    EVENTS_LOCK,
+    AppDatabaseResource,
+    app_events,
+    commit_in_id_order,
+    event_row,
+)
+from resources.event_bus import TableEventBus
 from resources.mlflow_tracking import MlflowTrackingResource
 
 pytestmark = pytest.mark.integration
@@ -137,4 +146,42 @@ def test_mlflow_and_the_app_database_use_the_same_server(new_database, tmp_path)
         run_id="r1", job_name="retrain", failed_at=failed_at, message="gate refused")  # fmt: skip
     (row,) = app_db.pipeline_failures().to_dict("records")
     assert row["job_name"] == "retrain" and row["failed_at"] == failed_at
+    app_db.engine().dispose()
+
+
+EVENT = {"session_id": 1, "customer_id": 7, "product_id": 3, "event_type": "view",
+         "event_ts": dt.datetime(2026, 11, 2, 10, 0), "price": 10.0, "quantity": 1}  # fmt: skip
+
+
+def test_a_late_commit_never_falls_below_the_watermark(new_database):
+    """A writer that took a lower id and commits late holds back the writers after it, so every
+    read by id (the landing watermark, the table bus) sees a gap-free prefix of the ids."""
+    app_db = AppDatabaseResource(
+        url=new_database("order").replace("postgresql", "postgresql+psycopg")
+    )
+    app_db.log_events([EVENT])  # creates the tables; id 1
+    slow = app_db.engine().connect()
+    slow_tx = slow.begin()
+    commit_in_id_order(slow, EVENTS_LOCK)
+    slow_id = slow.execute(
+        app_events.insert().returning(app_events.c.id), [event_row(EVENT)]
+    ).scalar_one()
+    later: list[int] = []
+    writer = threading.Thread(target=lambda: later.extend(app_db.log_events([EVENT, EVENT])))
+    writer.start()
+    writer.join(timeout=1.0)
+    # The later writer waits for the slow one's commit: nothing past its id is visible yet.
+    assert writer.is_alive()
+    seen = app_db.events_after(0)["event_id"].tolist()
+    assert seen == [APP_EVENT_ID_BASE + 1]
+    slow_tx.commit()
+    slow.close()
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+    ids = app_db.events_after(0)["event_id"].tolist()
+    assert ids == sorted(ids) and len(ids) == 4
+    assert min(later) > APP_EVENT_ID_BASE + slow_id  # taken after the slow writer committed
+    bus = TableEventBus(app_db_url=app_db.resolved_url())
+    bus.ensure_group("order-check")
+    assert [e.event_id for e in bus.read("order-check", "c1", 10, 0)] == ids
     app_db.engine().dispose()

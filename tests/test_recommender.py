@@ -29,6 +29,7 @@ from hashira_assets.recommender.training import (
 )
 from hashira_cli.main import app
 from resources.mlflow_tracking import MlflowTrackingResource
+from tests.support.gate import assert_gate_both_ways
 
 pytestmark = pytest.mark.integration
 
@@ -65,8 +66,26 @@ def test_every_candidate_row_has_every_feature(shop):
     cands = generate_candidates(state, Shopper.known(state, customer))
     assert cands.features.shape == (len(cands.items), len(FEATURE_NAMES))
     assert len(set(cands.items.tolist())) == len(cands.items)
-    assert np.isfinite(cands.features).all()
+    win = FEATURE_NAMES.index("battle_win_chance")
+    assert np.isfinite(np.delete(cands.features, win, axis=1)).all()
     assert state.available[cands.items].all()
+    # Without a battle-fit model the win chance is missing; with one, it is the model's chance
+    # for this shopper's style and profile.
+    assert np.isnan(cands.features[:, win]).all()
+
+    class RecordingWinChance:
+        def of(self, style_code, profile, items):
+            self.asked = (style_code, profile)
+            return (items % 7 / 10).astype(np.float32)
+
+    state.win_chance = RecordingWinChance()
+    shopper = Shopper.known(state, customer)
+    with_model = generate_candidates(state, shopper)
+    np.testing.assert_allclose(with_model.features[:, win], with_model.items % 7 / 10, rtol=1e-6)
+    assert state.win_chance.asked == (
+        shopper.style_code,
+        (shopper.level, shopper.strength, shopper.dexterity, shopper.stamina),
+    )
 
 
 def test_ranker_beats_popularity_and_reports_every_ranking(trained):
@@ -144,7 +163,7 @@ def test_bad_profiles_are_refused_with_a_reason(text, message):
         parse_profile(text, 100.0)
 
 
-def test_promotion_gate_promotes_the_better_model_only(trained, shop, tmp_path):
+def test_the_gate_both_ways_through_the_shared_lifecycle(trained, shop, tmp_path):
     tracking = MlflowTrackingResource(
         tracking_uri=f"sqlite:///{tmp_path}/mlflow.db", artifact_root=(tmp_path / "art").as_uri()
     )
@@ -171,20 +190,17 @@ def test_promotion_gate_promotes_the_better_model_only(trained, shop, tmp_path):
     )
     serving = RecommenderModel(state, bad, names)
 
-    first = log_and_register(worse, serving, FAST, tracking, names)
-    assert first.decision.promoted and first.decision.reason == "no champion yet"
-    better = log_and_register(trained, serving, FAST, tracking, names)
-    assert better.decision.promoted
+    first, tie, better, kept = assert_gate_both_ways(
+        tracking,
+        RECOMMENDER_MODEL_NAME,
+        register_worse=lambda: log_and_register(worse, serving, FAST, tracking, names),
+        register_better=lambda: log_and_register(trained, serving, FAST, tracking, names),
+    )
+    assert first.decision.reason == "no champion yet"
+    assert "ties champion" in tie.decision.reason
+    # Both scored on the same evaluation window: the champion's MAP@12 is the worse ranker's.
     assert better.decision.champion_score == pytest.approx(bad_map)
-    again = log_and_register(worse, serving, FAST, tracking, names)
-    assert not again.decision.promoted
-    assert "short by" in again.decision.reason
-    assert tracking.champion_version(RECOMMENDER_MODEL_NAME) == better.version
-    # Retraining on the same data with the same settings ties: kept, and the gate passes.
-    same = log_and_register(trained, serving, FAST, tracking, names)
-    assert not same.decision.promoted and same.decision.tied and same.decision.gate_passed
-    assert "ties champion" in same.decision.reason
-    assert tracking.champion_version(RECOMMENDER_MODEL_NAME) == better.version
+    assert kept.decision.champion_score == pytest.approx(trained.model_map)
 
 
 def test_assets_materialize_recommendations_for_every_customer(lakehouse, tmp_path, monkeypatch):

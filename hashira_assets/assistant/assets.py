@@ -15,17 +15,15 @@ from pydantic import Field
 
 from hashira_assets.assistant.summaries import (
     SUMMARIZER_MODEL_NAME,
-    baseline_scores,
-    evaluate_summarizer,
     load_conversations,
     read_summaries,
-    split_conversations,
     summaries_path,
     summarize_incrementally,
     train_and_register,
     write_summaries,
 )
 from hashira_assets.assistant.summarizers import load_summarizer
+from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.metadata import markdown_preview
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
@@ -38,7 +36,12 @@ class SummarizerTrainingConfig(Config):
     seed: int = Field(default=0, description="Seed of the sample and the classifiers.")
 
 
-@asset(deps=["support_conversations", "products"], group_name="assistant", kinds={"mlflow"})
+@asset(
+    deps=["support_conversations", "products"],
+    group_name="assistant",
+    kinds={"mlflow"},
+    check_specs=[gate_check_spec("summarizer_model")],
+)
 def summarizer_model(
     context: AssetExecutionContext,
     config: SummarizerTrainingConfig,
@@ -60,32 +63,8 @@ def summarizer_model(
             **{f"heldout_{k}": round(v, 4) for k, v in report.scores.items()},
             **{f"baseline_{k}": round(v, 4) for k, v in report.baseline.items()},
             **report.decision.as_metadata(),
-        }
-    )
-
-
-@asset_check(asset=summarizer_model, blocking=True)
-def summarizer_beats_baseline(
-    world: SyntheticWorldResource, mlflow_tracking: MlflowTrackingResource
-) -> AssetCheckResult:
-    """The champion's ROUGE-L on held-out phrasing B beats the lead-sentence baseline."""
-    champion = mlflow_tracking.champion_version(SUMMARIZER_MODEL_NAME)
-    if champion is None:
-        return AssetCheckResult(passed=False, metadata={"reason": "no champion"})
-    _, heldout = split_conversations(load_conversations(world.path))
-    with tempfile.TemporaryDirectory() as tmp:
-        model = load_summarizer(
-            mlflow_tracking.download_version(SUMMARIZER_MODEL_NAME, champion, tmp)
-        )
-        scores = evaluate_summarizer(model, heldout)
-    baseline = baseline_scores(heldout)
-    return AssetCheckResult(
-        passed=scores["rougeL"] > baseline["rougeL"],
-        metadata={
-            "champion_version": champion,
-            "champion_rougeL": round(scores["rougeL"], 4),
-            "baseline_rougeL": round(baseline["rougeL"], 4),
         },
+        check_results=[gate_check_result(report.decision, context.log.warning)],
     )
 
 

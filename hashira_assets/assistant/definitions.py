@@ -5,11 +5,10 @@ from dagster import Definitions
 from hashira_assets.assistant.assets import (
     conversation_summaries,
     every_conversation_summarized,
-    summarizer_beats_baseline,
     summarizer_model,
 )
 
 defs = Definitions(
     assets=[summarizer_model, conversation_summaries],
-    asset_checks=[summarizer_beats_baseline, every_conversation_summarized],
+    asset_checks=[every_conversation_summarized],
 )

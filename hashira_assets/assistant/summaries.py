@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +18,9 @@ from hashira_assets.assistant.summarizers import (
     load_summarizer,
 )
 from hashira_assets.index.documents import read_table
+from hashira_assets.lake.versions import table_versions
 from resources import settings
+from resources.model_lifecycle import Candidate, Gate, run_lifecycle
 
 SUMMARIZER_MODEL_NAME = "hashira-summarizer"
 TRAIN_PHRASING = "A"
@@ -123,57 +124,69 @@ class TrainingReport:
     decision: object
 
 
-def train_and_register(raw_dir: Path, tracking, max_train: int | None, seed: int) -> TrainingReport:
-    """Train on phrasing A, score on phrasing B, log to MLflow, register and gate promotion."""
-    conversations = load_conversations(raw_dir)
-    train, heldout = split_conversations(conversations)
+# What train_and_register reads from the generated world: the versions every summarizer records.
+SUMMARIZER_INPUTS = ("world/support_conversations", "world/products")
+
+
+@dataclasses.dataclass(frozen=True)
+class FittedSummarizer:
+    """A summarizer fitted on phrasing A and scored, with the baseline, on phrasing B."""
+
+    model: TemplateSummarizer
+    heldout: list[dict]
+    train_seconds: float
+    scores: dict[str, float]
+    baseline: dict[str, float]
+
+
+def fit_and_score(raw_dir: Path, max_train: int | None, seed: int) -> FittedSummarizer:
+    """Train on phrasing A and score on phrasing B (what a training run and a reproduction do)."""
+    train, heldout = split_conversations(load_conversations(raw_dir))
     if not train or not heldout:
         raise ValueError("need conversations of both phrasing sets to train and evaluate")
     product_names = read_table(raw_dir, "products")["name"].to_pylist()
-    run_id = tracking.start_run(
-        "summarizer",
-        run_name="frame-template",
-        params={"kind": TemplateSummarizer.name, "max_train": max_train, "seed": seed},
+    start = time.perf_counter()
+    model = train_summarizer(train, product_names, max_train, seed)
+    train_seconds = time.perf_counter() - start
+    return FittedSummarizer(
+        model, heldout, train_seconds, evaluate_summarizer(model, heldout), baseline_scores(heldout)
     )
-    try:
-        start = time.perf_counter()
-        model = train_summarizer(train, product_names, max_train, seed)
-        train_seconds = time.perf_counter() - start
-        scores = evaluate_summarizer(model, heldout)
-        baseline = baseline_scores(heldout)
-        tracking.log_metrics(
-            run_id,
-            {
-                **{f"heldout_{k}": v for k, v in scores.items()},
-                **{f"baseline_{k}": v for k, v in baseline.items()},
-                "train_size": model.train_size,
-                "heldout_size": len(heldout),
-                "train_seconds": train_seconds,
-            },
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            model.save(Path(tmp) / "model")
-            tracking.log_artifacts(run_id, Path(tmp) / "model", "model")
-        version = tracking.register_version(SUMMARIZER_MODEL_NAME, run_id, "model")
 
-        def score_champion(champion: str) -> float:
-            with tempfile.TemporaryDirectory() as tmp:
-                folder = tracking.download_version(SUMMARIZER_MODEL_NAME, champion, tmp)
-                return evaluate_summarizer(load_summarizer(folder), heldout)[PROMOTION_METRIC]
 
-        decision = tracking.promote_if_better(
-            SUMMARIZER_MODEL_NAME,
-            version,
-            PROMOTION_METRIC,
-            scores[PROMOTION_METRIC],
-            score_champion,
-        )
-        tracking.end_run(run_id)
-    except BaseException:
-        tracking.end_run(run_id, status="FAILED")
-        raise
+def train_and_register(raw_dir: Path, tracking, max_train: int | None, seed: int) -> TrainingReport:
+    """Train on phrasing A, score on phrasing B, and hand it to the model lifecycle: champion
+    only if it beats the current one on phrasing B (and, as a first champion, the baseline)."""
+    inputs = table_versions(None, raw_dir, SUMMARIZER_INPUTS)
+    fitted = fit_and_score(raw_dir, max_train, seed)
+    model, heldout, scores, baseline = fitted.model, fitted.heldout, fitted.scores, fitted.baseline
+    candidate = Candidate(
+        model_name=SUMMARIZER_MODEL_NAME,
+        experiment="summarizer",
+        run_name="frame-template",
+        gate=Gate(PROMOTION_METRIC, floor=baseline[PROMOTION_METRIC], floor_name="lead baseline"),
+        params={"kind": TemplateSummarizer.name, "max_train": max_train, "seed": seed},
+        metrics={
+            **scores,
+            **{f"heldout_{k}": v for k, v in scores.items()},
+            **{f"baseline_{k}": v for k, v in baseline.items()},
+            "train_size": model.train_size,
+            "heldout_size": len(heldout),
+            "train_seconds": fitted.train_seconds,
+        },
+        write_model=model.save,
+        evaluate_saved=lambda folder: evaluate_summarizer(load_summarizer(folder), heldout),
+        inputs=inputs,
+    )
+    result = run_lifecycle(tracking, candidate)
     return TrainingReport(
-        run_id, version, model.train_size, len(heldout), train_seconds, scores, baseline, decision
+        result.run_id,
+        result.version,
+        model.train_size,
+        len(heldout),
+        fitted.train_seconds,
+        scores,
+        baseline,
+        result.decision,
     )
 
 

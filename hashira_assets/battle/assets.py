@@ -1,8 +1,6 @@
 """The `battle` group: the gated battle-fit model of which weapon wins a slayer's battles."""
 
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSpec,
     AssetExecutionContext,
     Config,
     MaterializeResult,
@@ -11,18 +9,19 @@ from dagster import (
 )
 from pydantic import Field
 
-from hashira_assets.battle.data import load_battle_data
+from hashira_assets.battle.data import BATTLE_INPUTS, load_battle_data
 from hashira_assets.battle.registry import GATE_METRIC, log_and_register
 from hashira_assets.battle.training import (
     BATTLE_MODEL_NAME,
     BattleSettings,
+    flat_metrics,
     train_battle_model,
 )
+from hashira_assets.gate import gate_check_result, gate_check_spec
+from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
-
-GATE_CHECK = "beats_champion"
 
 
 class BattleTrainingConfig(Config):
@@ -41,7 +40,7 @@ class BattleTrainingConfig(Config):
     deps=["lake_raw_battle_outcomes", "lake_raw_customers", "lake_raw_products"],
     group_name="battle",
     kinds={"lightgbm", "mlflow"},
-    check_specs=[AssetCheckSpec(GATE_CHECK, asset="battle_fit_model", blocking=True)],
+    check_specs=[gate_check_spec("battle_fit_model")],
 )
 def battle_fit_model(
     context: AssetExecutionContext,
@@ -58,11 +57,12 @@ def battle_fit_model(
         seed=config.seed,
         max_ranking_slayers=config.ranking_slayers,
     )
+    inputs = table_versions(lake, None, BATTLE_INPUTS)
     data = load_battle_data(lake)
     trained = train_battle_model(
         data.battles, data.customers, data.products, settings, progress=context.log.info
     )
-    registration = log_and_register(trained, settings, mlflow_tracking)
+    registration = log_and_register(trained, settings, mlflow_tracking, inputs)
     decision = registration.decision
     context.log.info(f"{BATTLE_MODEL_NAME} v{registration.version}: {decision.reason}")
     rows = [
@@ -76,18 +76,11 @@ def battle_fit_model(
             "model_version": registration.version,
             "gate_metric": GATE_METRIC,
             "eval_start": str(trained.split.eval_start),
-            **{k: round(v, 4) for k, v in registration.metrics.items()},
-            "champion_auc": registration.champion_auc
-            if registration.champion_auc is not None
-            else "none",
+            **{k: round(v, 4) for k, v in flat_metrics(trained).items()},
+            "champion_auc": round(decision.champion_metrics.get("auc", float("nan")), 4),
             "metrics": MetadataValue.md(markdown_table(rows)),
+            "inputs": MetadataValue.md(inputs_table(inputs)),
             **decision.as_metadata(),
         },
-        check_results=[
-            AssetCheckResult(
-                check_name=GATE_CHECK,
-                passed=decision.gate_passed,
-                metadata={"reason": decision.reason, **decision.as_metadata()},
-            )
-        ],
+        check_results=[gate_check_result(decision, context.log.warning)],
     )

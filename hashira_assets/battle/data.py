@@ -42,6 +42,10 @@ def load_lake_catalog(lake: LakeResource) -> pd.DataFrame:
     return _frame(read_lake_table(lake, RAW_ZONE, "products", columns=CATALOG_COLUMNS))
 
 
+# What load_battle_data reads: the tables whose versions every battle-fit model records.
+BATTLE_INPUTS = ("raw/battle_outcomes", "raw/customers", "raw/products")
+
+
 def load_battle_data(lake: LakeResource) -> BattleData:
     """The raw `battle_outcomes`, `customers` and `products` tables from the lake's raw zone."""
     battles = read_lake_table(lake, RAW_ZONE, "battle_outcomes")

@@ -61,28 +61,48 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
     weapon's `weapon_style`, `product_type`, `weight_kg`, `sharpness`, `price`, and the slayer's
     record with that weapon type so far: `past_type_battles`, `past_type_wins`.
     """
-    weight = pairs["weight_kg"].astype(np.float64)
-    sharpness = pairs["sharpness"].astype(np.float64)
-    level = pairs["level"].astype(np.float64)
-    battles = pairs["past_type_battles"].astype(np.float64)
-    wins = pairs["past_type_wins"].astype(np.float64)
-    out = pd.DataFrame(index=pairs.index)
-    out["match_style"] = (pairs["slayer_style"] == pairs["weapon_style"]).astype(np.float64)
-    out["level"] = level
-    # A slayer carries about a kilogram per ten levels with ease; positive means light for them.
-    out["level_weight_diff"] = level / 10.0 - weight
-    for attribute in ("strength", "dexterity", "stamina"):
-        out[attribute] = pairs[attribute].astype(np.float64)
-    out["weight_kg"] = weight
-    out["sharpness"] = sharpness
-    out["strength_x_weight"] = out["strength"] * weight
-    out["dexterity_x_sharpness"] = out["dexterity"] * sharpness / 100.0
-    out["stamina_x_weight"] = out["stamina"] * weight
-    out["past_type_battles"] = battles
-    out["past_type_success_rate"] = (wins + PRIOR_BATTLES * PRIOR_RATE) / (battles + PRIOR_BATTLES)
-    out["log_price"] = np.log(pairs["price"].astype(np.float64).clip(lower=0.01))
-    out["weapon_type"] = weapon_type_code(pairs["product_type"])
-    return out
+    arrays = {name: pairs[name].to_numpy() for name in PAIR_INPUTS}
+    arrays["weapon_type"] = weapon_type_code(pairs["product_type"])
+    return pd.DataFrame(feature_arrays(arrays), index=pairs.index)
+
+
+# What feature_arrays reads: pair_features' columns, with the weapon type as its code.
+PAIR_INPUTS = (
+    "slayer_style", "level", "strength", "dexterity", "stamina", "weapon_style", "weight_kg",
+    "sharpness", "price", "past_type_battles", "past_type_wins",
+)  # fmt: skip
+
+
+def feature_arrays(pairs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The feature columns, in FEATURES order, from arrays of PAIR_INPUTS plus `weapon_type`
+    (its code): the one implementation behind pair_features and the purchase ranker's per-request
+    win chance, where a data frame would cost more than the prediction. The two styles only
+    need to be comparable (labels or codes)."""
+    weight = np.asarray(pairs["weight_kg"], np.float64)
+    sharpness = np.asarray(pairs["sharpness"], np.float64)
+    level = np.asarray(pairs["level"], np.float64)
+    battles = np.asarray(pairs["past_type_battles"], np.float64)
+    wins = np.asarray(pairs["past_type_wins"], np.float64)
+    physique = {a: np.asarray(pairs[a], np.float64) for a in ("strength", "dexterity", "stamina")}
+    out = {
+        "match_style": (
+            np.asarray(pairs["slayer_style"]) == np.asarray(pairs["weapon_style"])
+        ).astype(np.float64),
+        "level": level,
+        # A slayer carries about a kilogram per ten levels with ease; positive: light for them.
+        "level_weight_diff": level / 10.0 - weight,
+        **physique,
+        "weight_kg": weight,
+        "sharpness": sharpness,
+        "strength_x_weight": physique["strength"] * weight,
+        "dexterity_x_sharpness": physique["dexterity"] * sharpness / 100.0,
+        "stamina_x_weight": physique["stamina"] * weight,
+        "past_type_battles": battles,
+        "past_type_success_rate": (wins + PRIOR_BATTLES * PRIOR_RATE) / (battles + PRIOR_BATTLES),
+        "log_price": np.log(np.clip(np.asarray(pairs["price"], np.float64), 0.01, None)),
+        "weapon_type": np.asarray(pairs["weapon_type"], np.int32),
+    }
+    return {name: out[name] for name in FEATURES}
 
 
 def past_type_record(battles: pd.DataFrame) -> pd.DataFrame:

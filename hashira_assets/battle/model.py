@@ -42,6 +42,12 @@ class BattleFitModel:
         """Calibrated probability of winning, one per row."""
         return sigmoid(self.slope * self.raw_score(features) + self.intercept)
 
+    def predict_arrays(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """`predict` for feature columns given as arrays (features.feature_arrays)."""
+        matrix = np.column_stack([columns[name] for name in FEATURES]).astype(np.float64)
+        margin = self.booster.predict(matrix, raw_score=True, num_threads=1)
+        return sigmoid(self.slope * margin + self.intercept)
+
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Each feature's additive share of each row's margin (TreeSHAP), without the bias."""
         values = self.booster.predict(_matrix(features), pred_contrib=True)

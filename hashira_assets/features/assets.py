@@ -10,7 +10,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from hashira_assets.features import tables
-from hashira_assets.spark.lake_tables import read_table, write_with_metadata
+from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
 from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
 
@@ -69,5 +69,5 @@ def feature_tables(
         build = FEATURE_TABLES[name]
         frame = build(events, customers, products, cutoff)
         metadata = write_with_metadata(spark, frame, lake, ZONE, name)
-        yield MaterializeResult(asset_key=key, metadata={**metadata, "cutoff_date": str(cutoff)})
+        yield written(metadata, asset_key=key, cutoff_date=str(cutoff))
     events.unpersist()

@@ -14,23 +14,31 @@ from dagster import (
 )
 from pydantic import Field
 
-from hashira_assets.forecast.series import LEVELS, load_oracle_units, load_sales_series
+from hashira_assets.forecast.output import (
+    coherence_report,
+    forecast_table,
+    forecasts_path,
+    write_forecasts,
+)
+from hashira_assets.forecast.registry import train_and_register
+from hashira_assets.forecast.series import (
+    LEVELS,
+    SALES_TABLES,
+    load_oracle_units,
+    load_sales_series,
+)
 from hashira_assets.forecast.training import (
     DEFAULT_CANDIDATES,
     FORECASTER_MODEL_NAME,
     MAX_FORECAST_DAYS,
     PROMOTION_METRIC,
     ForecastSettings,
-    coherence_report,
     fit_bundle,
     forecast_levels,
-    forecast_table,
-    forecasts_path,
-    gate_status,
     load_bundle,
-    train_and_register,
-    write_forecasts,
 )
+from hashira_assets.gate import gate_check_result, gate_check_spec
+from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
@@ -95,6 +103,7 @@ class ForecasterTrainingConfig(Config):
     deps=[*SALES_INPUTS, "lake_raw_oracle_expected_demand"],
     group_name="forecast",
     kinds={"lightgbm", "mlflow"},
+    check_specs=[gate_check_spec("forecaster_model")],
 )
 def forecaster_model(
     context: AssetExecutionContext,
@@ -105,10 +114,11 @@ def forecaster_model(
     """Daily sales forecaster per product, category and total, chosen per level by backtest,
     registered in MLflow and promoted to `champion` only if it beats the current one on the same
     last 28 days."""
+    inputs = table_versions(lake, None, SALES_TABLES)
     series = load_sales_series(lake)
     oracle = load_oracle_units(lake, series)
     report = train_and_register(
-        series, mlflow_tracking, config.settings(), oracle, progress=context.log.info
+        series, mlflow_tracking, config.settings(), oracle, context.log.info, inputs
     )
     backtest = report.backtest
     context.log.info(f"forecaster v{report.version}: {report.decision.reason}")
@@ -145,21 +155,12 @@ def forecaster_model(
             },
             PROMOTION_METRIC: round(backtest.holdout_score, 4),
             "backtest": MetadataValue.md(markdown_table(rows)),
+            "inputs": MetadataValue.md(inputs_table(inputs)),
             "backtest_seconds": round(backtest.seconds, 1),
             **report.decision.as_metadata(),
-        }
+        },
+        check_results=[gate_check_result(report.decision, context.log.warning)],
     )
-
-
-@asset_check(asset=forecaster_model, blocking=True)
-def forecaster_promotion_gate(mlflow_tracking: MlflowTrackingResource) -> AssetCheckResult:
-    """The newest forecaster version became `champion` by beating the previous one on the same
-    holdout (mean MASE relative to seasonal naive); otherwise it says by how much it lost."""
-    status = gate_status(mlflow_tracking)
-    metadata = {k: v for k, v in status.items() if k != "passed"}
-    if "margin" in status and status["margin"] < 0:
-        metadata["lost_by"] = round(-status["margin"], 4)
-    return AssetCheckResult(passed=bool(status["passed"]), metadata=metadata)
 
 
 class SalesForecastConfig(Config):

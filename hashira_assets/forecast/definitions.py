@@ -4,12 +4,11 @@ from dagster import Definitions
 
 from hashira_assets.forecast.assets import (
     forecaster_model,
-    forecaster_promotion_gate,
     forecasts_are_coherent,
     sales_forecasts,
 )
 
 defs = Definitions(
     assets=[forecaster_model, sales_forecasts],
-    asset_checks=[forecaster_promotion_gate, forecasts_are_coherent],
+    asset_checks=[forecasts_are_coherent],
 )

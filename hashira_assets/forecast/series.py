@@ -200,6 +200,16 @@ def build_sales_series(
     )
 
 
+# What load_sales_series and load_oracle_units read: the versions every forecaster records.
+SALES_TABLES = (
+    *(f"gold/{table}" for table, _ in GOLD_TABLES.values()),
+    "raw/products",
+    "raw/shop_calendar",
+    "raw/promotions",
+    "raw/oracle_expected_demand",
+)
+
+
 def load_sales_series(lake: LakeResource) -> SalesSeries:
     """Read the three gold sales tables and the raw products, calendar and promotions from the
     lake (no Spark) and build the dense series."""

@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame
 
 from hashira_assets.gold import tables
 from hashira_assets.partitions import EVENT_DAYS, SINGLE_RUN, partition_dates
-from hashira_assets.spark.lake_tables import read_table, write_with_metadata
+from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
 from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
 
@@ -52,7 +52,5 @@ def gold_tables(
     for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
         name = key.path[-1]
         frame = GOLD_TABLES[name](events, products)
-        yield MaterializeResult(
-            asset_key=key, metadata=write_with_metadata(spark, frame, lake, ZONE, name, dates)
-        )
+        yield written(write_with_metadata(spark, frame, lake, ZONE, name, dates), asset_key=key)
     events.unpersist()

@@ -25,10 +25,20 @@ def with_vectors(documents: pa.Table, vectors: Any) -> pa.Table:
     return documents.append_column("vector", pa.FixedSizeListArray.from_arrays(flat, EMBEDDING_DIM))
 
 
+FTS_INDEX = "text_idx"  # LanceDB's name for the full-text index on `text`
+
+
 def _create_fts_index(table: Any) -> None:
     from lancedb.index import FTS
 
     table.create_index("text", config=FTS(), replace=True)
+
+
+def fts_is_stale(table: Any) -> bool:
+    """Whether the full-text index is missing or leaves rows out (a sync killed after merging
+    its rows and before re-indexing leaves it so; the next sync rebuilds it)."""
+    stats = table.index_stats(FTS_INDEX)
+    return stats is None or stats.num_unindexed_rows > 0
 
 
 def sync_product_index(db: Any, table_name: str, documents: pa.Table) -> SyncReport:
@@ -61,7 +71,7 @@ def sync_product_index(db: Any, table_name: str, documents: pa.Table) -> SyncRep
             .when_not_matched_insert_all()
             .execute(rows)
         )
-    if changed or removed:
+    if changed or removed or fts_is_stale(table):
         # The full-text index only covers rows present when it was built.
         _create_fts_index(table)
     return SyncReport(

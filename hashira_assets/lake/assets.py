@@ -1,6 +1,13 @@
 """The `lake` group: each raw table landed in the data lake's raw zone."""
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from hashira_assets.lake.landing import land_table
 from hashira_assets.raw.generate import RAW_TABLES
@@ -13,7 +20,8 @@ def lake_raw_asset(table: str) -> AssetsDefinition:
 
     @asset(
         name=f"lake_raw_{table}",
-        deps=[table],
+        # App sign-ups are written beside the generated customers before they are landed.
+        deps=[table, "app_customers"] if table == "customers" else [table],
         group_name="lake",
         kinds={"parquet"},
         description=f"The raw `{table}` table landed in the data lake's raw zone.",
@@ -39,7 +47,8 @@ def lake_raw_asset(table: str) -> AssetsDefinition:
                 "files_skipped": report.files_skipped,
                 "files_deleted": report.files_deleted,
                 "partitions": report.partitions,
-            }
+            },
+            data_version=DataVersion(report.checksum),
         )
 
     return _lake_raw_table

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import posixpath
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from resources.lake import LakeResource
 
 RAW_ZONE = "raw"
 MANIFEST_NAME = "_manifest.json"
+# Uploads wait here until they are renamed into place (hidden from readers: leading underscore).
+STAGING = "_staging"
 _HASH_CHUNK = 4 * 1024 * 1024
 
 
@@ -82,6 +85,13 @@ def read_lake_manifest(lake: LakeResource, table: str, zone: str = RAW_ZONE) -> 
     return json.loads(lake.read_bytes(key))
 
 
+def clear_staging(lake: LakeResource, zone: str, table: str) -> None:
+    """Delete the staging folders that killed landings of `table` left."""
+    for name in lake.list_dirs(posixpath.join(zone, STAGING)):
+        if name.startswith(f"{table}-"):
+            lake.delete_tree(posixpath.join(zone, STAGING, name))
+
+
 def land_table(
     lake: LakeResource,
     source_dir: Path,
@@ -89,21 +99,33 @@ def land_table(
     zone: str = RAW_ZONE,
     on_file: Callable[[int, int], None] | None = None,
 ) -> LandingReport:
-    """Mirror a local table folder into the lake's zone, uploading only changed files."""
+    """Mirror a local table folder into the lake's zone, uploading only changed files.
+
+    Changed files are uploaded to a staging folder first (the long part) and then renamed into
+    place, so a process killed during the uploads leaves the previous version as it was. The
+    next landing deletes what a killed one staged, and lands again whatever is not in place.
+    """
+    clear_staging(lake, zone, table)
     local = describe_local_table(source_dir / table)
     previous = read_lake_manifest(lake, table, zone) or {"files": {}}
     old_files: dict[str, dict] = previous.get("files", {})
-    written = skipped = 0
+    staging = posixpath.join(zone, STAGING, f"{table}-{uuid.uuid4().hex[:12]}")
+    staged = []
+    skipped = 0
     for i, (rel, info) in enumerate(local.items()):
         key = posixpath.join(zone, table, rel)
         unchanged = old_files.get(rel, {}).get("sha256") == info["sha256"]
         if unchanged and lake.exists(key):
             skipped += 1
         else:
-            lake.write_file(key, source_dir / table / rel)
-            written += 1
+            lake.write_file(posixpath.join(staging, rel), source_dir / table / rel)
+            staged.append(rel)
         if on_file:
             on_file(i + 1, len(local))
+    # Renames: each file is whole at every moment, old or new.
+    for rel in staged:
+        lake.move(posixpath.join(staging, rel), posixpath.join(zone, table, rel))
+    written = len(staged)
     deleted = 0
     for rel in sorted(set(old_files) - set(local)):
         lake.delete(posixpath.join(zone, table, rel))
@@ -115,6 +137,7 @@ def land_table(
             posixpath.join(zone, table, MANIFEST_NAME),
             (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode(),
         )
+    lake.delete_tree(staging)
     partitions = len({posixpath.dirname(rel) for rel in local if "=" in rel})
     return LandingReport(
         table=table,

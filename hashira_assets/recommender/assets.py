@@ -1,10 +1,10 @@
 """The `recommender` group: the trained, gated ranker and every customer's recommendations."""
 
 import tempfile
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSpec,
     AssetExecutionContext,
     Config,
     MaterializeResult,
@@ -14,9 +14,13 @@ from dagster import (
 )
 from pydantic import Field
 
+from hashira_assets.battle.registry import load_battle_champion
+from hashira_assets.gate import gate_check_result, gate_check_spec
+from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
 from hashira_assets.raw.world_resource import SyntheticWorldResource
-from hashira_assets.recommender.data import load_shop_data
+from hashira_assets.recommender.battle_fit import WinChance
+from hashira_assets.recommender.data import SHOP_INPUTS, load_shop_data
 from hashira_assets.recommender.recommendations import (
     read_recommendations,
     recommendations_path,
@@ -35,8 +39,6 @@ from hashira_assets.recommender.training import (
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
-GATE_CHECK = "beats_champion"
-
 
 class RecommenderTrainingConfig(Config):
     train_weeks: int = Field(default=4, description="Weeks of labelled history before the window.")
@@ -46,6 +48,11 @@ class RecommenderTrainingConfig(Config):
         default=True, description="Add MiniLM description embeddings to the content vectors."
     )
     seed: int = Field(default=0, description="Seed of ALS and LightGBM.")
+    battle_fit_feature: bool = Field(
+        default=True,
+        description="Give the ranker the champion battle-fit model's win chance of each weapon "
+        "(missing when off, or before the first battle-fit champion).",
+    )
 
 
 def _metrics_table(results: dict) -> str:
@@ -65,10 +72,11 @@ def _metrics_table(results: dict) -> str:
         "silver_products",
         "promotions",
         "oracle_top_products",
+        "battle_fit_model",
     ],
     group_name="recommender",
     kinds={"lightgbm", "mlflow"},
-    check_specs=[AssetCheckSpec(GATE_CHECK, asset="recommender_model", blocking=True)],
+    check_specs=[gate_check_spec("recommender_model")],
 )
 def recommender_model(
     context: AssetExecutionContext,
@@ -86,10 +94,23 @@ def recommender_model(
         description_embeddings=config.description_embeddings,
         seed=config.seed,
     )
+    inputs = table_versions(lake, world.path, SHOP_INPUTS)
     data = load_shop_data(lake, world.path)
-    trained = train_recommender(data, world.path, settings, progress=context.log.info)
+    win_chance = None
+    if config.battle_fit_feature:
+        with tempfile.TemporaryDirectory() as tmp:
+            champion = load_battle_champion(mlflow_tracking, Path(tmp))
+        if champion is None:
+            context.log.warning("no battle-fit champion yet: the win-chance feature is missing")
+        else:
+            win_chance = WinChance(*champion, data.products)
+    trained = train_recommender(
+        data, world.path, settings, progress=context.log.info, win_chance=win_chance
+    )
     serving = serving_model(data, trained, settings)
-    report = log_and_register(trained, serving, settings, mlflow_tracking, data.products["name"])
+    report = log_and_register(
+        trained, serving, settings, mlflow_tracking, data.products["name"], inputs
+    )
     decision = report.decision
     context.log.info(f"{RECOMMENDER_MODEL_NAME} v{report.version}: {decision.reason}")
     summary = trained.summary()
@@ -99,6 +120,8 @@ def recommender_model(
             "model_name": RECOMMENDER_MODEL_NAME,
             "model_version": report.version,
             "objective": trained.params.objective,
+            "battle_fit_version": win_chance.version if win_chance else "none",
+            "inputs": MetadataValue.md(inputs_table(inputs)),
             "train_rows": trained.train_rows,
             "map12": round(trained.model_map, 4),
             **{f"{b}_map12": round(trained.results[b]["map"], 4) for b in BASELINE_NAMES},
@@ -107,13 +130,7 @@ def recommender_model(
             "metrics": MetadataValue.md(_metrics_table(trained.results)),
             **decision.as_metadata(),
         },
-        check_results=[
-            AssetCheckResult(
-                check_name=GATE_CHECK,
-                passed=decision.gate_passed,
-                metadata={"reason": decision.reason, **decision.as_metadata()},
-            )
-        ],
+        check_results=[gate_check_result(decision, context.log.warning)],
     )
 
 

@@ -55,6 +55,7 @@ PAIR_FEATURES = [
     "same_style", "user_type_share", "user_style_share", "style_type_share", "segment_pop",
     "style_pop", "group_prior", "als_dot", "content_sim", "bought_count", "carted_count",
     "viewed_count", "days_since_touch", "days_since_bought", "rel_price_gap", "n_sources",
+    "battle_win_chance",
 ]  # fmt: skip
 SOURCE_FEATURES = [f"{s}_{kind}" for s in SOURCES for kind in ("score", "rank")]
 FEATURE_NAMES = SOURCE_FEATURES + ITEM_FEATURES + USER_FEATURES + PAIR_FEATURES
@@ -78,12 +79,13 @@ class Shopper:
     @classmethod
     def known(cls, state: CutoffState, customer_id: int, viewed: tuple[int, ...] = ()):
         """A customer the shop has a profile for (signed up by the cut-off or in the window)."""
-        if not (0 <= customer_id < state.n_users and state.user_known[customer_id]):
+        if not state.knows(customer_id):
             raise KeyError(f"unknown customer {customer_id}")
-        level, strength, dexterity, stamina = state.user_profile[customer_id]
+        row = state.row_of(customer_id)
+        level, strength, dexterity, stamina = state.user_profile[row]
         return cls(
             customer_id=customer_id,
-            style_code=int(state.user_style[customer_id]),
+            style_code=int(state.user_style[row]),
             level=float(level),
             strength=float(strength),
             dexterity=float(dexterity),
@@ -113,11 +115,7 @@ def _top(items: np.ndarray, scores: np.ndarray, limit: int) -> tuple[np.ndarray,
 
 
 def _history(state: CutoffState, shopper: Shopper) -> dict[str, np.ndarray]:
-    hist = (
-        state.history_of(shopper.customer_id)
-        if shopper.customer_id is not None
-        else state.history_of(-1)
-    )
+    hist = state.history_of(shopper.customer_id)
     viewed = np.asarray([v for v in shopper.viewed if 0 <= v < state.n_items], np.int32)
     if len(viewed) == 0:
         return hist
@@ -181,8 +179,8 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     proposals["co_visitation"] = _top(covis_items, covis_score, SOURCE_LIMITS["co_visitation"])
     seg_items = state.segment_top[segment][: SOURCE_LIMITS["segment_popular"]]
     proposals["segment_popular"] = _top(seg_items, state.segment_pop[segment, seg_items], 30)
-    user = shopper.customer_id
-    known = user is not None and 0 <= user < state.n_users
+    user = state.row_of(shopper.customer_id)  # -1: not in this state
+    known = user >= 0
     type_taste = state.style_type_share[max(style, 0)].copy() if style >= 0 else np.ones(N_TYPES)
     if known and state.user_type_share[user].sum() > 0:
         type_taste = type_taste / type_taste.sum() + state.user_type_share[user]
@@ -193,7 +191,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
                                                    len(top_types)))  # fmt: skip
     ok = affinity_items >= 0
     proposals["type_affinity"] = _top(affinity_items[ok], affinity_score[ok], 30)
-    has_als = user is not None and 0 <= user < state.n_users and state.user_in_als[user]
+    has_als = known and state.user_in_als[user]
     als_scores = state.item_factors @ state.user_factors[user] if has_als else None
     if als_scores is not None:
         top = np.argpartition(-als_scores, SOURCE_LIMITS["als"])[: SOURCE_LIMITS["als"]]
@@ -278,6 +276,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
         np.minimum(cutoff - last_touch, 9999), np.minimum(cutoff - last_buy, 9999),
         state.item_rel_price[it] - user_rel,
         n_sources,
+        _win_chance(state, shopper, it),
     ]  # fmt: skip
     features = np.column_stack(columns).astype(np.float32)
     anchor = np.full(n, -1, np.int32)
@@ -285,3 +284,11 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
         hit = np.isin(union, covis_items)
         anchor[hit] = covis_anchor[np.searchsorted(covis_items, union[hit])]
     return Candidates(items=union, features=features, anchor=anchor, source_scores=source_scores)
+
+
+def _win_chance(state: CutoffState, shopper: Shopper, items: np.ndarray) -> np.ndarray:
+    """The battle-fit model's win chance of each weapon candidate (NaN without a model)."""
+    if state.win_chance is None:
+        return np.full(len(items), np.nan, np.float32)
+    profile = (shopper.level, shopper.strength, shopper.dexterity, shopper.stamina)
+    return state.win_chance.of(shopper.style_code, profile, items)

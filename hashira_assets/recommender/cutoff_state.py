@@ -9,6 +9,7 @@ customer id, so one customer's candidates and features take a few array lookups.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from hashira_assets.recommender.data import (
     VIEW,
     ShopData,
 )
+
+if TYPE_CHECKING:
+    from hashira_assets.recommender.battle_fit import WinChance
 
 N_STYLES = len(BREATHING_STYLES)
 N_TYPES = len(TYPE_NAMES)
@@ -71,13 +75,22 @@ class CutoffState:
         window_days: int,
         content: np.ndarray,
         als: AlsConfig | None = None,
+        win_chance: WinChance | None = None,
     ) -> None:
         self.cutoff_day = cutoff_day
         self.window_days = window_days
+        # The battle-fit model's win chances of weapons; None leaves that feature missing.
+        self.win_chance = win_chance
         products, customers = data.products, data.customers
         self.n_items = int(products.index.max()) + 1
-        self.n_users = int(max(customers.index.max(), data.events["customer_id"].max())) + 1
+        # Customer arrays are indexed by row, not by id: app sign-ups start at id 1,000,000, so
+        # sizing arrays by the largest id would allocate a million rows for a few shoppers.
+        self.user_ids = np.unique(
+            np.concatenate([customers.index.to_numpy(), data.events["customer_id"].to_numpy()])
+        ).astype(np.int64)
+        self.n_users = len(self.user_ids)
         history = data.events[data.events["day"].to_numpy() < cutoff_day]
+        history = history.assign(row=self.rows_of(history["customer_id"].to_numpy()))
         self._catalog(products, data.promotions, content)
         self._customers(customers)
         self._item_stats(history)
@@ -85,6 +98,24 @@ class CutoffState:
         self._segments(history)
         self._co_visitation(history)
         self._als(history, als or AlsConfig())
+
+    # ------------------------------------------------------------------ customer ids
+    def rows_of(self, customer_ids: np.ndarray) -> np.ndarray:
+        """Array rows of customer ids that are in this state (all of them must be)."""
+        return np.searchsorted(self.user_ids, customer_ids)
+
+    def row_of(self, customer_id: int | None) -> int:
+        """The array row of a customer id, or -1 for an id this state has never seen."""
+        if customer_id is None:
+            return -1
+        pos = int(np.searchsorted(self.user_ids, customer_id))
+        found = pos < self.n_users and self.user_ids[pos] == customer_id
+        return pos if found else -1
+
+    def knows(self, customer_id: int | None) -> bool:
+        """Whether the customer has a profile here (signed up by the cut-off or in the window)."""
+        row = self.row_of(customer_id)
+        return row >= 0 and bool(self.user_known[row])
 
     # ------------------------------------------------------------------ catalog
     def _catalog(self, products: pd.DataFrame, promotions: pd.DataFrame, content: np.ndarray):
@@ -132,7 +163,7 @@ class CutoffState:
         self.fresh = self.available & (self.launch_day >= self.cutoff_day - FRESH_DAYS)
 
     def _customers(self, customers: pd.DataFrame) -> None:
-        n, ids = self.n_users, customers.index.to_numpy()
+        n, ids = self.n_users, self.rows_of(customers.index.to_numpy())
         self.user_known = np.zeros(n, bool)
         self.user_known[ids] = True
         self.user_style = np.full(n, -1, np.int16)
@@ -170,7 +201,7 @@ class CutoffState:
         """Decayed popularity per (style, level band) and per style, and the type mix of each
         style's purchases."""
         bought = history[history["event_type"].to_numpy() == PURCHASE]
-        cust = bought["customer_id"].to_numpy()
+        cust = bought["row"].to_numpy()
         pid = bought["product_id"].to_numpy()
         weight = _decay((self.cutoff_day - 1 - bought["day"].to_numpy()).astype(float), 14.0)
         style, band = self.user_style[cust], self.user_band[cust]
@@ -209,7 +240,7 @@ class CutoffState:
         etype = history["event_type"].to_numpy()
         frame = pd.DataFrame(
             {
-                "c": history["customer_id"].to_numpy(),
+                "c": history["row"].to_numpy(),
                 "p": history["product_id"].to_numpy(),
                 "bought": (etype == PURCHASE).astype(np.float32),
                 "carted": (etype == CART).astype(np.float32),
@@ -259,9 +290,10 @@ class CutoffState:
             self.user_purchases > 0, sums / np.maximum(self.user_purchases, 1), 0.0
         ).astype(np.float32)
 
-    def history_of(self, user: int) -> dict[str, np.ndarray]:
+    def history_of(self, customer_id: int | None) -> dict[str, np.ndarray]:
         """The products one customer touched before the cut-off, with counts and days."""
-        if not 0 <= user < self.n_users:
+        user = self.row_of(customer_id)
+        if user < 0:
             return {k: v[:0] for k, v in self.hist.items()}
         lo, hi = self.hist_ptr[user], self.hist_ptr[user + 1]
         return {k: v[lo:hi] for k, v in self.hist.items()}
@@ -349,7 +381,7 @@ class CutoffState:
         matrix = sp.csr_matrix(
             (
                 weights[keep],
-                (history["customer_id"].to_numpy()[keep], history["product_id"].to_numpy()[keep]),
+                (history["row"].to_numpy()[keep], history["product_id"].to_numpy()[keep]),
             ),
             shape=(self.n_users, self.n_items),
         )

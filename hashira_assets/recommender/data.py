@@ -134,6 +134,16 @@ def _raw_table(raw_dir: Path, table: str, columns: list[str] | None = None) -> p
     return ds.dataset(raw_dir / table, format="parquet").to_table(columns=columns).to_pandas()
 
 
+# What load_shop_data and the oracle read: the tables whose versions every ranker records.
+SHOP_INPUTS = (
+    "silver/interaction_events",
+    "silver/customers",
+    "silver/products",
+    "world/promotions",
+    "world/oracle_top_products",
+)
+
+
 def load_shop_data(lake: LakeResource, raw_dir: Path) -> ShopData:
     """Silver events, customers and products from the lake; promotions from the raw world (they
     are published ahead, so they are known for the evaluation window too)."""

@@ -52,9 +52,10 @@ def als_alone(state: CutoffState) -> Ranking:
     """Implicit ALS scores; customers ALS never saw get popular products."""
 
     def rank(customer: int) -> list[int]:
-        if not (customer < state.n_users and state.user_in_als[customer]):
+        row = state.row_of(customer)
+        if not (row >= 0 and state.user_in_als[row]):
             return _fill([], state.popular_items)
-        scores = state.item_factors @ state.user_factors[customer]
+        scores = state.item_factors @ state.user_factors[row]
         top = np.argpartition(-scores, K)[:K]
         return _fill(top[np.argsort(-scores[top])].tolist(), state.popular_items)
 
@@ -100,8 +101,8 @@ def evaluate_all(
 ) -> dict[str, dict[str, float]]:
     """Metrics of every ranking overall, on cold-start customers (no events before the
     cut-off) and on purchases of products launched in the window."""
-    customers = [c for c in sorted(actual) if c < state.n_users and state.user_known[c]]
-    cold = [c for c in customers if state.user_events[c] == 0]
+    customers = [c for c in sorted(actual) if state.knows(c)]
+    cold = [c for c in customers if state.user_events[state.row_of(c)] == 0]
     launched = state.available & (state.launch_day >= state.cutoff_day)
     new_actual = {c: {p for p in actual[c] if launched[p]} for c in customers}
     n_products = int(state.available.sum())

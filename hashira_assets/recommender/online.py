@@ -21,7 +21,7 @@ def online_shopper(
     """
     viewed = tuple(online_store.last_views(customer_id))
     state = model.state
-    if 0 <= customer_id < state.n_users and state.user_known[customer_id]:
+    if state.knows(customer_id):
         return Shopper.known(state, customer_id, viewed)
     return Shopper(viewed=viewed, **(profile or {}))
 

@@ -85,7 +85,7 @@ def training_set(
     whether they bought them; customers whose candidates missed every purchase are dropped
     (a group without a positive teaches a ranker nothing)."""
     rows, labels, groups = [], [], []
-    customers = [c for c in sorted(bought) if c < state.n_users and state.user_known[c]]
+    customers = [c for c in sorted(bought) if state.knows(c)]
     for i, customer in enumerate(customers):
         cands = generate_candidates(state, Shopper.known(state, customer))
         label = np.isin(cands.items, list(bought[customer])).astype(np.float32)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -35,7 +34,7 @@ def recommendations_table(
     model: RecommenderModel, version: str, progress: Callable[[str], None] | None = None
 ) -> pa.Table:
     """Top 12 (with the exploration slot) for every customer the shop knows."""
-    customers = np.flatnonzero(model.state.user_known)
+    customers = model.state.user_ids[model.state.user_known]
     columns: dict[str, list] = {name: [] for name in RECOMMENDATION_SCHEMA.names}
     for i, customer in enumerate(customers):
         for rec in model.recommend(Shopper.known(model.state, int(customer)), explore=True):

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from hashira_assets.recommender.battle_fit import WinChance
 from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper
 from hashira_assets.recommender.content import content_vectors, embed_descriptions
 from hashira_assets.recommender.cutoff_state import AlsConfig, CutoffState
@@ -44,6 +44,8 @@ from hashira_assets.recommender.ranker import (
     save_ranker,
     training_set,
 )
+from resources.lake import TableVersion
+from resources.model_lifecycle import Candidate, Gate, LifecycleResult, run_lifecycle
 
 RECOMMENDER_MODEL_NAME = "hashira-recommender"
 GATE_METRIC = "map12"
@@ -134,7 +136,7 @@ def rank_customers(model: RecommenderModel, customers: list[int]) -> dict[int, l
 
 def _validation_map(booster: lgb.Booster, state: CutoffState, bought, names) -> float:
     model = RecommenderModel(state, booster, names)
-    customers = [c for c in sorted(bought) if c < state.n_users and state.user_known[c]]
+    customers = [c for c in sorted(bought) if state.knows(c)]
     lists = rank_customers(model, customers)
     return evaluate_rankings(bought, lists, int(state.available.sum()))["map"]
 
@@ -144,9 +146,10 @@ def train_recommender(
     raw_dir: Path,
     settings: RecommenderSettings,
     progress: Progress | None = None,
+    win_chance: WinChance | None = None,
 ) -> TrainedRecommender:
     """Fit the ranker on the weeks before the evaluation window and score it, the baselines
-    and the oracle on that window."""
+    and the oracle on that window; `win_chance` (the battle-fit model's) feeds its feature."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     embeddings = embed_descriptions(data.products) if settings.description_embeddings else None
@@ -160,7 +163,7 @@ def train_recommender(
     for week in range(1, settings.train_weeks + 1):
         cutoff = eval_start - 7 * week
         bought = data.purchases_between(cutoff, cutoff + 6)
-        state = CutoffState(data, cutoff, 7, content, settings.als())
+        state = CutoffState(data, cutoff, 7, content, settings.als(), win_chance)
         parts.append(training_set(state, bought))
         customers, rows = len(parts[-1].groups), len(parts[-1].labels)
         _say(progress, f"training week {week}/{settings.train_weeks}: {customers} customers, "
@@ -197,9 +200,9 @@ def train_recommender(
     timings["fit_seconds"] = train_seconds
 
     tick = time.perf_counter()
-    eval_state = CutoffState(data, eval_start, 7, content, settings.als())
+    eval_state = CutoffState(data, eval_start, 7, content, settings.als(), win_chance)
     actual = data.purchases_between(eval_start, data.end_day)
-    customers = [c for c in sorted(actual) if c < eval_state.n_users and eval_state.user_known[c]]
+    customers = [c for c in sorted(actual) if eval_state.knows(c)]
     model = RecommenderModel(eval_state, booster, names)
     ranked = rank_customers(model, customers)
     explored = {
@@ -231,20 +234,16 @@ def train_recommender(
     )
 
 
-def score_saved_ranker(folder: Path, trained: TrainedRecommender, names) -> float | None:
-    """MAP@12 of a saved ranker on the same evaluation window, or None when it was built for
-    another feature list (it cannot be scored on these candidates)."""
-    try:
-        booster = load_ranker(folder)
-    except ValueError:
-        return None
-    return evaluate_booster(booster, trained, names)
+def score_saved_ranker(folder: Path, trained: TrainedRecommender, names) -> dict[str, float]:
+    """MAP@12 of a saved ranker on the same evaluation window; raises ValueError when it was
+    built for another feature list (it cannot be scored on these candidates)."""
+    return {GATE_METRIC: evaluate_booster(load_ranker(folder), trained, names)}
 
 
 def evaluate_booster(booster: lgb.Booster, trained: TrainedRecommender, names) -> float:
     """MAP@12 of any ranker over the candidates of a training's evaluation window."""
     model = RecommenderModel(trained.eval_state, booster, names)
-    customers = [c for c in sorted(trained.actual) if trained.eval_state.user_known[c]]
+    customers = [c for c in sorted(trained.actual) if trained.eval_state.knows(c)]
     lists = rank_customers(model, customers)
     n_products = int(trained.eval_state.available.sum())
     return evaluate_rankings(trained.actual, lists, n_products, customers=customers)["map"]
@@ -293,7 +292,7 @@ def save_model_folder(trained: TrainedRecommender, serving: RecommenderModel, fo
     rows = [
         serving.score(Shopper.known(serving.state, customer))[0].features[:20]
         for customer in sorted(trained.actual)[:5]
-        if serving.state.user_known[customer]
+        if serving.state.knows(customer)
     ]
     example = pd.DataFrame(np.vstack(rows) if rows else np.zeros((1, len(FEATURE_NAMES))),
                            columns=FEATURE_NAMES)  # fmt: skip
@@ -311,16 +310,10 @@ def serving_model(
     data: ShopData, trained: TrainedRecommender, settings: RecommenderSettings
 ) -> RecommenderModel:
     """The ranker bound to the shop's state after the last day: what customers are served."""
-    state = CutoffState(data, data.end_day + 1, 7, trained.content, settings.als())
+    state = CutoffState(
+        data, data.end_day + 1, 7, trained.content, settings.als(), trained.eval_state.win_chance
+    )
     return RecommenderModel(state, trained.booster, data.products["name"])
-
-
-@dataclasses.dataclass
-class RegistrationReport:
-    run_id: str
-    version: str
-    decision: Any
-    metrics: dict[str, float]
 
 
 def log_and_register(
@@ -329,40 +322,30 @@ def log_and_register(
     settings: RecommenderSettings,
     mlflow_tracking,
     names,
-) -> RegistrationReport:
-    """One MLflow run with parameters, metrics, the importance plot and the model; a new
-    `hashira-recommender` version that becomes champion only if it beats the current one."""
-    params = {**dataclasses.asdict(settings), "chosen_objective": trained.params.objective,
-              "eval_start_day": trained.eval_state.cutoff_day}  # fmt: skip
-    run_id = mlflow_tracking.start_run("recommender", run_name="train", params=params)
-    metrics = flat_metrics(trained)
-    try:
-        mlflow_tracking.log_metrics(run_id, metrics)
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "model"
-            save_model_folder(trained, serving, folder)
-            plots = Path(tmp) / "plots"
-            plots.mkdir()
-            importance_plot(trained.booster, plots / "feature_importance.png")
-            (plots / "metrics.json").write_text(json.dumps(trained.results, indent=2))
-            mlflow_tracking.log_artifacts(run_id, folder, "model")
-            mlflow_tracking.log_artifacts(run_id, plots, "evaluation")
-        version = mlflow_tracking.register_version(RECOMMENDER_MODEL_NAME, run_id, "model")
+    inputs: Sequence[TableVersion] = (),
+) -> LifecycleResult:
+    """The model lifecycle for one training: parameters, metrics, the importance plot and the
+    model in MLflow; a new `hashira-recommender` version, champion only if it beats the current
+    one's MAP@12 on the same evaluation window."""
 
-        def evaluate_champion(champion: str) -> float | None:
-            with tempfile.TemporaryDirectory() as tmp:
-                local = mlflow_tracking.download_version(RECOMMENDER_MODEL_NAME, champion, tmp)
-                return score_saved_ranker(local, trained, names)
+    def write_evaluation(folder: Path) -> None:
+        importance_plot(trained.booster, folder / "feature_importance.png")
+        (folder / "metrics.json").write_text(json.dumps(trained.results, indent=2))
 
-        decision = mlflow_tracking.promote_if_better(
-            RECOMMENDER_MODEL_NAME,
-            version,
-            metric=GATE_METRIC,
-            candidate_score=trained.model_map,
-            evaluate_champion=evaluate_champion,
-        )
-    except BaseException:
-        mlflow_tracking.end_run(run_id, status="FAILED")
-        raise
-    mlflow_tracking.end_run(run_id)
-    return RegistrationReport(run_id=run_id, version=version, decision=decision, metrics=metrics)
+    candidate = Candidate(
+        model_name=RECOMMENDER_MODEL_NAME,
+        experiment="recommender",
+        gate=Gate(GATE_METRIC),
+        params={
+            **dataclasses.asdict(settings),
+            "chosen_objective": trained.params.objective,
+            "eval_start_day": trained.eval_state.cutoff_day,
+            "battle_fit_version": (win.version if (win := trained.eval_state.win_chance) else ""),
+        },
+        metrics={**flat_metrics(trained), GATE_METRIC: trained.model_map},
+        write_model=lambda folder: save_model_folder(trained, serving, folder),
+        evaluate_saved=lambda folder: score_saved_ranker(folder, trained, names),
+        artifacts={"evaluation": write_evaluation},
+        inputs=inputs,
+    )
+    return run_lifecycle(mlflow_tracking, candidate)

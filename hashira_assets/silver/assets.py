@@ -29,7 +29,7 @@ from hashira_assets.silver.rules import (
     rule_examples,
     schema_problems,
 )
-from hashira_assets.spark.lake_tables import read_table, write_with_metadata
+from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
 from resources.lake import LakeResource
 
 ZONE = "silver"
@@ -40,7 +40,7 @@ def silver_customers(pyspark: PySparkResource, lake: LakeResource) -> Materializ
     """Customers with typed columns and one row per customer id."""
     spark = pyspark.spark_session
     frame = clean_customers(read_table(spark, lake, "raw", "customers"))
-    return MaterializeResult(metadata=write_with_metadata(spark, frame, lake, ZONE, "customers"))
+    return written(write_with_metadata(spark, frame, lake, ZONE, "customers"))
 
 
 @asset(deps=["lake_raw_products"], group_name="silver", kinds={"pyspark"})
@@ -48,7 +48,7 @@ def silver_products(pyspark: PySparkResource, lake: LakeResource) -> Materialize
     """Products with typed columns, one row per product id, no negative price or stock."""
     spark = pyspark.spark_session
     frame = clean_products(read_table(spark, lake, "raw", "products"))
-    return MaterializeResult(metadata=write_with_metadata(spark, frame, lake, ZONE, "products"))
+    return written(write_with_metadata(spark, frame, lake, ZONE, "products"))
 
 
 class SilverQualityConfig(Config):
@@ -122,8 +122,8 @@ def silver_events(
     quarantine_meta = write_with_metadata(
         spark, result.quarantine, lake, ZONE, "quarantined_interaction_events", dates
     )
-    yield MaterializeResult(asset_key="silver_interaction_events", metadata=silver_meta)
-    yield MaterializeResult(asset_key="quarantined_interaction_events", metadata=quarantine_meta)
+    yield written(silver_meta, asset_key="silver_interaction_events")
+    yield written(quarantine_meta, asset_key="quarantined_interaction_events")
     yield quarantine_check(result, config.max_quarantined_share)
     problems = schema_problems(result.silver, SILVER_EVENT_SCHEMA)
     yield AssetCheckResult(
