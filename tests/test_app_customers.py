@@ -16,6 +16,7 @@ from hashira_assets.raw.world_config import make_config
 from jobs.sensors import new_app_events
 from resources.app_database import APP_CUSTOMER_ID_BASE
 from tests.spark_layer import read_lake_table
+from tests.support.homes import lakehouse_copy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -23,12 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def test_an_app_signups_events_reach_silver_on_a_day_they_are_5_percent_of(
     lakehouse, tmp_path, monkeypatch
 ):
-    home = tmp_path / "home"
-    for part in ("raw", "lake"):
-        shutil.copytree(lakehouse.home / part, home / part)
-    monkeypatch.setenv("HASHIRA_HOME", str(home))
-    for name in ("HASHIRA_LAKE_ROOT", "MLFLOW_TRACKING_URI", "HASHIRA_APP_DB_URL", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
+    home = lakehouse_copy(lakehouse.home, tmp_path / "home", monkeypatch)
     defs = build_definitions("local", preset="tiny")
     app_db = defs.resources["app_database"]
     account = app_db.create_account(

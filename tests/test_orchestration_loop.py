@@ -6,7 +6,6 @@ gate keeps the champion; a champion that cannot be scored fails the retrain clos
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +21,7 @@ from hashira_assets.recommender.serving import cached_champion
 from jobs.sensors import new_app_events, record_pipeline_failures, retrain_after_ingest
 from resources.mlflow_tracking import MlflowTrackingResource
 from tests.spark_layer import read_lake_table
+from tests.support.homes import lakehouse_copy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -46,13 +46,7 @@ def run_event(instance, run_id: str, kind: dg.DagsterEventType) -> dg.DagsterEve
 
 
 def test_app_events_reach_silver_and_the_shoppers_recommendations(lakehouse, tmp_path, monkeypatch):
-    # A copy of the session's lakehouse: the other tests read it unchanged.
-    home = tmp_path / "home"
-    for part in ("raw", "lake"):
-        shutil.copytree(lakehouse.home / part, home / part)
-    monkeypatch.setenv("HASHIRA_HOME", str(home))
-    for name in ("HASHIRA_LAKE_ROOT", "MLFLOW_TRACKING_URI", "HASHIRA_APP_DB_URL", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
+    home = lakehouse_copy(lakehouse.home, tmp_path / "home", monkeypatch)
     defs = build_definitions("local", preset="tiny")
     recommender = dg.AssetSelection.groups("recommender").resolve(defs.resolve_asset_graph())
     retrain_job = defs.resolve_job_def("retrain")

@@ -3,8 +3,6 @@ MLflow dataset inputs, and `hashira reproduce` retrains it from the same data to
 
 from __future__ import annotations
 
-import shutil
-
 import dagster as dg
 import pytest
 from typer.testing import CliRunner
@@ -17,6 +15,7 @@ from hashira_assets.reproduce import CannotReproduceError, reproduce, settings_f
 from hashira_cli.main import app
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
+from tests.support.homes import lakehouse_copy
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -26,13 +25,8 @@ TRAINING = {"train_weeks": 2, "n_estimators": 60, "description_embeddings": Fals
 @pytest.fixture(scope="module")
 def trained_home(lakehouse, tmp_path_factory):
     """A copy of the tiny lakehouse with one recommender version trained through its asset."""
-    home = tmp_path_factory.mktemp("reproduce-home")
-    for part in ("raw", "lake"):
-        shutil.copytree(lakehouse.home / part, home / part)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HASHIRA_HOME", str(home))
-        for name in ("HASHIRA_LAKE_ROOT", "MLFLOW_TRACKING_URI", "DAGSTER_HOME"):
-            patch.delenv(name, raising=False)
+        home = lakehouse_copy(lakehouse.home, tmp_path_factory.mktemp("reproduce") / "home", patch)
         defs = build_definitions("local", preset="tiny")
         result = dg.materialize(
             [defs.get_assets_def("recommender_model")],
