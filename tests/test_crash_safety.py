@@ -57,7 +57,9 @@ write_table(frame.mapInPandas(slow, frame.schema), lake, "silver", "daily_units"
 """
 
 
-@pytest.mark.parametrize("partitioned", [False, True])
+# One kill, of the partitioned write (a day folder swapped at a time); the unpartitioned write
+# stages the same way, and both swaps are interrupted in the test after this one.
+@pytest.mark.parametrize("partitioned", [True])
 def test_a_spark_write_killed_midway_leaves_the_previous_version(spark, tmp_path, partitioned):
     root = tmp_path / "lake"
     lake = LakeResource(root=str(root))
