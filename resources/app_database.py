@@ -32,6 +32,7 @@ from resources.app_tables import (
     accounts,
     app_events,
     chat_feedback,
+    commit_in_id_order,
     metadata,
     pipeline_failures,
     support_conversations,
@@ -365,19 +366,6 @@ EVENT_COLUMNS = [
     "price",
     "quantity",
 ]
-
-
-def commit_in_id_order(conn: sa.Connection, lock: int) -> None:
-    """Make this transaction's inserts commit in the order of their ids.
-
-    Readers page through events and conversations by id (the landing watermark, the table bus's
-    offset). On PostgreSQL an id is taken when the insert runs, so a transaction that took a lower
-    id but commits after one with a higher id would fall below a watermark that already moved
-    past it. A transaction-scoped advisory lock, taken before the ids and released at commit,
-    makes writers of the table take ids and commit one after another. SQLite serializes writers
-    already."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
 
 
 def event_row(event: dict) -> dict:

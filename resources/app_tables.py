@@ -122,3 +122,16 @@ pipeline_failures = sa.Table(
     sa.Column("failed_steps", sa.Text, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
 )
+
+
+def commit_in_id_order(conn: sa.Connection, lock: int) -> None:
+    """Make this transaction's inserts commit in the order of their ids.
+
+    Readers page through events and conversations by id (the landing watermark, the table bus's
+    offset). On PostgreSQL an id is taken when the insert runs, so a transaction that took a lower
+    id but commits after one with a higher id would fall below a watermark that already moved
+    past it. A transaction-scoped advisory lock, taken before the ids and released at commit,
+    makes writers of the table take ids and commit one after another. SQLite serializes writers
+    already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})

@@ -19,14 +19,8 @@ from typer.testing import CliRunner
 
 from hashira_assets.lakehouse import dagster_storage, dagster_yaml
 from hashira_cli.main import app
-from resources.app_database import (
-    APP_EVENT_ID_BASE,
-    EVENTS_LOCK,
-    AppDatabaseResource,
-    app_events,
-    commit_in_id_order,
-    event_row,
-)
+from resources.app_database import AppDatabaseResource, event_row
+from resources.app_tables import APP_EVENT_ID_BASE, EVENTS_LOCK, app_events, commit_in_id_order
 from resources.event_bus import TableEventBus
 from resources.mlflow_tracking import MlflowTrackingResource
 
