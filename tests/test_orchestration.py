@@ -1,5 +1,6 @@
-"""Jobs, schedules, sensors and automation of the asset graph, without Spark: the landing of app
-events and conversations, each sensor through `build_sensor_context`, and the failure record."""
+"""Sensors of the asset graph, without Spark: the landing of app events and conversations, each
+sensor through `build_sensor_context`, and the failure record (jobs, schedules and automation:
+tests/test_automation.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.simulator import EVENT_SCHEMA
 from hashira_assets.raw.texts import SUPPORT_SCHEMA, SUPPORT_TOPICS
 from hashira_assets.raw.world_resource import SyntheticWorldResource
-from jobs.asset_jobs import INGEST_FIRST, INGEST_GROUPS, REINDEX_GROUPS, RETRAIN_GROUPS
 from jobs.landing import (
     EventThresholds,
     land_app_conversations,
@@ -32,7 +32,6 @@ from jobs.landing import (
     landed_conversation_watermark,
     landing_reason,
 )
-from jobs.schedules import nightly_ingest
 from jobs.sensors import (
     catalog_changed,
     new_app_events,
@@ -73,51 +72,6 @@ def lake_events(lake: LakeResource) -> pa.Table:
     root = Path(lake.root) / "raw" / "interaction_events"
     files = sorted(str(p) for p in root.rglob("app-*.parquet"))
     return ds.dataset(files, format="parquet", partitioning=None).to_table()
-
-
-# Jobs and schedules ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def defs():
-    return build_definitions("local", preset="tiny")
-
-
-@pytest.mark.parametrize(
-    ("job", "groups", "extra"),
-    [
-        ("daily_ingest", INGEST_GROUPS, INGEST_FIRST),
-        ("retrain", RETRAIN_GROUPS, ()),
-        ("reindex", REINDEX_GROUPS, ()),
-    ],
-)
-def test_jobs_select_whole_asset_groups(defs, job, groups, extra):
-    graph = defs.resolve_asset_graph()
-    expected = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name in groups}
-    expected |= {dg.AssetKey(name) for name in extra}
-    selected = set(defs.resolve_job_def(job).asset_layer.selected_asset_keys)
-    assert selected == expected and expected
-
-
-def test_full_refresh_selects_everything_and_ingest_is_daily(defs):
-    graph = defs.resolve_asset_graph()
-    full = defs.resolve_job_def("full_refresh")
-    assert set(full.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys())
-    ingest = defs.resolve_job_def("daily_ingest")
-    assert ingest.partitions_def.get_first_partition_key() == "2024-11-01"
-    # Today's partition exists, so events logged today can be ingested today.
-    assert ingest.partitions_def.get_partition_keys(current_time=NOW)[-1] == "2026-11-21"
-
-
-def test_nightly_schedule_ingests_yesterday():
-    context = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
-    )
-    request = nightly_ingest(context)
-    assert request.partition_key == "2026-11-01"
-    assert request.run_key == "nightly-2026-11-01"
-    assert nightly_ingest.cron_schedule == "0 2 * * *"
-    assert nightly_ingest.job_name == "daily_ingest"
 
 
 # Landing app events ---------------------------------------------------------------------------
@@ -426,40 +380,3 @@ def test_pipeline_failures_list_newest_first(app_db):
         )  # fmt: skip
     assert app_db.pipeline_failures()["run_id"].tolist() == ["run-0", "run-2", "run-1"]
     assert app_db.pipeline_failures(limit=1)["run_id"].tolist() == ["run-0"]
-
-
-# Declarative automation -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("gate_passed", [True, False])
-def test_recommendations_follow_a_new_model_only_through_its_gate(defs, gate_passed):
-    target = dg.AssetSelection.assets("user_recommendations")
-    with dg.instance_for_test() as instance:
-        first = dg.evaluate_automation_conditions(defs, instance, asset_selection=target)
-        assert first.total_requested == 0  # its model is missing
-        instance.report_runless_asset_event(dg.AssetMaterialization("recommender_model"))
-        instance.report_runless_asset_event(
-            dg.AssetCheckEvaluation(
-                asset_key=dg.AssetKey("recommender_model"),
-                check_name="beats_champion",
-                passed=gate_passed,
-            )
-        )
-        second = dg.evaluate_automation_conditions(
-            defs, instance, asset_selection=target, cursor=first.cursor
-        )
-    assert second.total_requested == (1 if gate_passed else 0)
-
-
-def test_a_newly_generated_world_is_landed_by_automation(defs):
-    target = dg.AssetSelection.groups("lake") | dg.AssetSelection.assets("app_customers")
-    with dg.instance_for_test() as instance:
-        first = dg.evaluate_automation_conditions(defs, instance, asset_selection=target)
-        assert first.total_requested == 0
-        instance.report_runless_asset_event(dg.AssetMaterialization("customers"))
-        second = dg.evaluate_automation_conditions(
-            defs, instance, asset_selection=target, cursor=first.cursor
-        )
-    assert second.get_num_requested(dg.AssetKey("app_customers")) == 1
-    assert second.get_num_requested(dg.AssetKey("lake_raw_customers")) == 1
-    assert second.get_num_requested(dg.AssetKey("lake_raw_products")) == 0

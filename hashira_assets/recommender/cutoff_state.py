@@ -8,15 +8,14 @@ customer id, so one customer's candidates and features take a few array lookups.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
+from hashira_assets.recommender.als import AlsConfig, fit_als
 from hashira_assets.recommender.data import (
     CART,
     LEVEL_BANDS,
@@ -40,15 +39,6 @@ CO_VISIT_NEIGHBOURS = 20
 MAX_SESSION_ITEMS = 30
 FRESH_DAYS = 30
 TYPE_TOP = 10
-ALS_WEIGHTS = {VIEW: 1.0, CART: 3.0, PURCHASE: 8.0}
-
-
-@dataclasses.dataclass
-class AlsConfig:
-    factors: int = 48
-    iterations: int = 12
-    regularization: float = 0.05
-    seed: int = 0
 
 
 def _decay(days_ago: np.ndarray, tau: float) -> np.ndarray:
@@ -97,7 +87,10 @@ class CutoffState:
         self._histories(history)
         self._segments(history)
         self._co_visitation(history)
-        self._als(history, als or AlsConfig())
+        self.user_factors, self.item_factors, self.user_in_als = fit_als(
+            history, self.n_users, self.n_items, als or AlsConfig()
+        )
+        self.item_factors[~self.available] = 0.0
 
     # ------------------------------------------------------------------ customer ids
     def rows_of(self, customer_ids: np.ndarray) -> np.ndarray:
@@ -367,37 +360,3 @@ class CutoffState:
             empty = np.zeros(0, np.int32)
             return empty, np.zeros(0, np.float32), empty
         return np.concatenate(out_items), np.concatenate(out_weights), np.concatenate(out_anchor)
-
-    # ------------------------------------------------------------------ collaborative filtering
-    def _als(self, history: pd.DataFrame, config: AlsConfig) -> None:
-        """Implicit-feedback ALS (Hu, Koren and Volinsky) on weighted views, carts and purchases."""
-        from implicit.cpu.als import AlternatingLeastSquares
-
-        etype = history["event_type"].to_numpy()
-        weights = np.zeros(len(history), np.float32)
-        for code, w in ALS_WEIGHTS.items():
-            weights[etype == code] = w
-        keep = weights > 0
-        matrix = sp.csr_matrix(
-            (
-                weights[keep],
-                (history["row"].to_numpy()[keep], history["product_id"].to_numpy()[keep]),
-            ),
-            shape=(self.n_users, self.n_items),
-        )
-        matrix.sum_duplicates()
-        matrix.data = np.log1p(matrix.data).astype(np.float32)
-        model = AlternatingLeastSquares(
-            factors=config.factors,
-            regularization=config.regularization,
-            iterations=config.iterations,
-            random_state=config.seed,
-            num_threads=0,
-        )
-        # implicit parallelises itself; BLAS threads on top of it only contend.
-        with threadpool_limits(1, "blas"):
-            model.fit(matrix, show_progress=False)
-        self.user_factors = np.asarray(model.user_factors, np.float32)
-        self.item_factors = np.asarray(model.item_factors, np.float32)
-        self.item_factors[~self.available] = 0.0
-        self.user_in_als = np.asarray(matrix.getnnz(axis=1) > 0)

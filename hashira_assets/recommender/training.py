@@ -21,10 +21,11 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from hashira_assets.recommender.als import AlsConfig
 from hashira_assets.recommender.battle_fit import WinChance
 from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper
 from hashira_assets.recommender.content import content_vectors, embed_descriptions
-from hashira_assets.recommender.cutoff_state import AlsConfig, CutoffState
+from hashira_assets.recommender.cutoff_state import CutoffState
 from hashira_assets.recommender.data import ShopData, load_oracle_top
 from hashira_assets.recommender.evaluation import (
     baselines,
