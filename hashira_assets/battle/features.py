@@ -54,6 +54,13 @@ def weapon_type_code(labels: pd.Series) -> np.ndarray:
     return labels.map(lookup).fillna(-1).astype(np.int32).to_numpy()
 
 
+# What feature_arrays reads: pair_features' columns, with the weapon type as its code.
+PAIR_INPUTS = (
+    "slayer_style", "level", "strength", "dexterity", "stamina", "weapon_style", "weight_kg",
+    "sharpness", "price", "past_type_battles", "past_type_wins",
+)  # fmt: skip
+
+
 def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
     """The feature columns of (slayer, weapon) pairs.
 
@@ -64,13 +71,6 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
     arrays = {name: pairs[name].to_numpy() for name in PAIR_INPUTS}
     arrays["weapon_type"] = weapon_type_code(pairs["product_type"])
     return pd.DataFrame(feature_arrays(arrays), index=pairs.index)
-
-
-# What feature_arrays reads: pair_features' columns, with the weapon type as its code.
-PAIR_INPUTS = (
-    "slayer_style", "level", "strength", "dexterity", "stamina", "weapon_style", "weight_kg",
-    "sharpness", "price", "past_type_battles", "past_type_wins",
-)  # fmt: skip
 
 
 def feature_arrays(pairs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -50,7 +50,8 @@ class WinChance:
         """float32 win chance per item (NaN for what is not a weapon); `profile` is level,
         strength, dexterity, stamina."""
         out = np.full(len(items), np.nan, np.float32)
-        weapons = items[self.is_weapon[items]]
+        hit = self.is_weapon[items]
+        weapons = items[hit]
         if len(weapons) == 0:
             return out
         n = len(weapons)
@@ -59,5 +60,5 @@ class WinChance:
         for name, value in zip(("level", "strength", "dexterity", "stamina"), profile, strict=True):
             pairs[name] = np.full(n, value, np.float64)
         pairs["past_type_battles"] = pairs["past_type_wins"] = np.zeros(n)
-        out[self.is_weapon[items]] = self.model.predict_arrays(feature_arrays(pairs))
+        out[hit] = self.model.predict_arrays(feature_arrays(pairs))
         return out
