@@ -18,6 +18,7 @@ from hashira_api.routes import (
     events,
     forecasts,
     health,
+    images,
     products,
     recommendations,
     support,
@@ -29,7 +30,8 @@ from resources.mlflow_tracking import ModelIntegrityError
 log = logging.getLogger("hashira.api")
 
 DESCRIPTION = """HashiraMart's REST API: the catalog, recommendations, forecasts, the product chat
-and combat coach, support summaries, shop events and the Dojo, over what the asset graph
+and combat coach, support summaries, shop events and the Dojo, product pictures and slayer
+portraits, over what the asset graph
 published. Sign in at `POST /auth/token` (OAuth2 password flow) and send the token as
 `Authorization: Bearer <token>`. Staff-only endpoints answer 403 to shoppers."""
 
@@ -43,6 +45,7 @@ for module in (
     support,
     events,
     analytics,
+    images,
     health,
 ):
     api_router.include_router(module.router)

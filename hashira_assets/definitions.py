@@ -9,6 +9,7 @@ from hashira_assets.battle import definitions as battle
 from hashira_assets.features import definitions as features
 from hashira_assets.forecast import definitions as forecast
 from hashira_assets.gold import definitions as gold
+from hashira_assets.images import definitions as images
 from hashira_assets.index import definitions as index
 from hashira_assets.lake import definitions as lake
 from hashira_assets.raw import definitions as raw
@@ -30,6 +31,7 @@ DOMAIN_DEFS = (
     forecast.defs,
     index.defs,
     assistant.defs,
+    images.defs,
     jobs.defs,
 )
 

@@ -18,6 +18,7 @@ from hashira_cli.analytics import ask_data
 from hashira_cli.assistant import bench_app, summarize
 from hashira_cli.battle import battle_fit
 from hashira_cli.forecast import forecast
+from hashira_cli.images import portrait
 from hashira_cli.models import models_app, reproduce
 from hashira_cli.recommender import recommend
 from hashira_cli.stream import stream_consume
@@ -190,6 +191,7 @@ app.command("stream-consume")(stream_consume)
 app.command("demo-accounts")(demo_accounts)
 app.command("ask-data")(ask_data)
 app.command()(reproduce)
+app.command()(portrait)
 app.add_typer(bench_app, name="bench")
 app.add_typer(models_app, name="models")
 

@@ -17,6 +17,7 @@ MODELS = {
     "hashira-forecaster": "Sales forecaster",
     "hashira-summarizer": "Conversation summarizer",
     "hashira-battle-fit": "Battle-fit weapon model",
+    "hashira-slayer-portraits": "Slayer portrait model",
 }
 
 

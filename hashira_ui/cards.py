@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from hashira_serving import product_images
+from hashira_serving.errors import NotFoundError, NotMaterializedError
+
 TYPE_ICONS = {"weapon": "⚔️", "accessory": "🎒"}
 
 
@@ -17,8 +20,9 @@ def product_card(
     on_cart: Callable[[dict], None] | None = None,
     on_buy: Callable[[dict], None] | None = None,
 ) -> None:
-    """A bordered card: name, facts, why it is shown, and the shop's buttons."""
+    """A bordered card: picture, name, facts, why it is shown, and the shop's buttons."""
     with st.container(border=True):
+        product_picture(int(product["product_id"]), product["name"])
         icon = TYPE_ICONS.get(product.get("department", ""), "🗡️")
         st.markdown(f"**{icon} {product['name']}**")
         st.caption(
@@ -43,3 +47,13 @@ def product_card(
                     args=(product,),
                     width="stretch",
                 )
+
+
+def product_picture(product_id: int, name: str, width: int | str = "stretch") -> None:
+    """A product's picture, or a line saying it is still being drawn."""
+    try:
+        picture = product_images.product_image(product_id)
+    except (NotMaterializedError, NotFoundError):
+        st.caption("🖼️ picture not drawn yet (materialize `product_images`)")
+        return
+    st.image(picture.data, width=width, alt=name)

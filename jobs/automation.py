@@ -4,7 +4,7 @@ Only the edges that no job, schedule or sensor already covers are automated:
 
 - the `lake` group follows a newly generated world (`synthetic_world`), after the app's sign-ups
   are written beside its customers (`app_customers`), and the silver customer and product tables
-  follow their landed raw tables;
+  follow their landed raw tables, and the product pictures follow the silver catalog;
 - the published outputs of the three models (recommendations, forecasts, summaries) follow a new
   model version once its blocking gate passed, e.g. when a model is trained alone from the UI.
 
@@ -31,6 +31,7 @@ ASSET_CONDITIONS: dict[str, AutomationCondition] = {
     "app_customers": EAGER,
     "silver_customers": EAGER,
     "silver_products": EAGER,
+    "product_images": EAGER,
     "user_recommendations": AFTER_GATE,
     "sales_forecasts": AFTER_GATE,
     "conversation_summaries": AFTER_GATE,

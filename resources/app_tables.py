@@ -1,5 +1,5 @@
 """The app database's tables and id ranges: accounts, events, chat feedback, training logs, the
-bus offsets and online features, support conversations and pipeline failures."""
+bus offsets and online features, support conversations, pipeline failures and portraits."""
 
 import sqlalchemy as sa
 
@@ -121,6 +121,21 @@ pipeline_failures = sa.Table(
     sa.Column("partition", sa.String(64), nullable=True),
     sa.Column("failed_steps", sa.Text, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
+)
+
+
+# Portraits shoppers forged on the Dojo page, kept on their profile (PNG bytes).
+portraits = sa.Table(
+    "portraits",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("breathing_style", sa.String(32), nullable=False),
+    sa.Column("weapon_type", sa.String(32), nullable=False),
+    sa.Column("generator", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("image_png", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 

@@ -1,13 +1,15 @@
-"""Dojo: Nichirin points from battles, daily streaks and training, and the slayer's rank."""
+"""Dojo: Nichirin points from battles, daily streaks and training, the slayer's rank, and their
+forged portraits."""
 
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from hashira_serving import catalog, events
+from hashira_serving import catalog, events, portraits
 from hashira_serving.dojo_points import RANKS
 from hashira_serving.errors import NotMaterializedError
+from hashira_serving.portraits import BREATHING_STYLES, TYPE_LABELS, WEAPON_TYPES
 from hashira_ui.session import require_role, show_missing
 
 account = require_role("shopper")
@@ -69,3 +71,43 @@ if len(battles):
         ),
         hide_index=True,
     )
+
+st.subheader("🎨 Forge your portrait")
+choices = portraits.choices_for_account(account)
+with st.form("portrait"):
+    style_col, weapon_col = st.columns(2)
+    style = style_col.selectbox(
+        "Breathing style",
+        BREATHING_STYLES,
+        index=BREATHING_STYLES.index(choices.style) if choices.style else 0,
+    )
+    owned = list(choices.owned_weapons)
+    options = owned + [w for w in WEAPON_TYPES if w not in owned]
+    weapon = weapon_col.selectbox(
+        "Weapon",
+        options,
+        format_func=lambda code: TYPE_LABELS[code] + (" (yours)" if code in owned else ""),
+    )
+    if st.form_submit_button("Forge portrait", type="primary"):
+        request = portraits.PortraitRequest(style, weapon, account.display_name)
+        with st.spinner("Forging…"):
+            try:
+                made = portraits.generate_portrait(request)
+            except NotMaterializedError as exc:
+                st.warning(f"No portrait yet: {exc}")
+            else:
+                portraits.save_to_profile(account.username, made)
+                if made.note:
+                    st.info(made.note)
+                st.toast(f"Portrait forged in {made.seconds:.1f} s", icon="🎨")
+
+saved = portraits.profile_portraits(account.username)
+if saved:
+    st.caption("Your portraits, newest first (kept on your profile).")
+    for col, item in zip(st.columns(4), saved[:4], strict=False):
+        with col:
+            st.image(item.image_png, caption=f"{item.breathing_style} · "
+                     f"{TYPE_LABELS[item.weapon_type]}", width="stretch")  # fmt: skip
+            st.caption(f"by {item.generator}")
+else:
+    st.caption("No portrait yet: forge one above.")

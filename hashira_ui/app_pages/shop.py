@@ -8,7 +8,7 @@ from hashira_serving import battle, catalog, events, recommendations
 from hashira_serving.context import app_db
 from hashira_serving.errors import NotFoundError, NotMaterializedError
 from hashira_serving.recommendations import BREATHING_STYLES, NeedsOnboarding
-from hashira_ui.cards import product_card
+from hashira_ui.cards import product_card, product_picture
 from hashira_ui.session import require_role, shop_session_id, show_missing, update_account
 
 account = require_role("shopper")
@@ -79,6 +79,7 @@ if selected is not None and selected in products.index:
     with st.container(border=True):
         left, right = st.columns([2, 3])
         with left:
+            product_picture(selected, product["name"], width=240)
             st.subheader(product["name"])
             sharpness = (
                 f" · sharpness {int(product['sharpness'])}"

@@ -1,0 +1,188 @@
+"""Training and scoring the portrait model: renders to learn from, the judge, and the figures.
+
+Three render sets with their own seeds: the model learns from one, the judge from a second, and
+the judge's ceiling is measured on a third. Generated portraits are scored by the judge (did it
+see the requested weapon and style?) and by their distance to the nearest training render (a
+near-copy would mean the model memorized rather than learned).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from hashira_assets.images.diffusion import (
+    DiffusionConfig,
+    PortraitDiffusion,
+    TrainSettings,
+    parameter_count,
+    sample,
+    to_model_range,
+    train,
+)
+from hashira_assets.images.judge import PortraitJudge, recognition, train_judge
+from hashira_assets.images.palettes import WEAPON_TYPES
+from hashira_assets.images.render import scene_set
+from hashira_assets.raw.vocabulary import BREATHING_STYLES
+
+PORTRAIT_MODEL_NAME = "hashira-slayer-portraits"
+# A generated portrait this close (root-mean-square pixel difference, 0-1 scale) to a training
+# render is a near-copy. Two renders of one class in different poses are about 0.2 apart.
+NEAR_COPY_RMSE = 0.05
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageModelSettings:
+    """The model, its training budget and its evaluation."""
+
+    channels: tuple[int, ...] = (16, 32, 64)
+    per_class: int = 40  # training renders per (weapon, style) pair
+    steps: int = 2000
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    judge_per_class: int = 40
+    judge_epochs: int = 20
+    eval_per_class: int = 2  # generated portraits per pair, for the figures
+    sample_steps: int = 25
+    guidance: float = 3.0
+    seed: int = 0
+
+
+# The budget per world preset: the portraits do not depend on the shop's data, so the preset
+# only says how much time the graph may spend (`tiny` keeps the test suite fast).
+PRESET_SETTINGS: dict[str, ImageModelSettings] = {
+    "tiny": ImageModelSettings(
+        per_class=2, steps=40, judge_per_class=3, judge_epochs=2, eval_per_class=1, sample_steps=4
+    ),
+    "small": ImageModelSettings(),
+    "medium": ImageModelSettings(),
+    "hm": ImageModelSettings(),
+}
+
+
+@dataclasses.dataclass
+class EvaluationSet:
+    """What every model of one run is scored on: the judge, the requests and the seed."""
+
+    judge: PortraitJudge
+    weapons: np.ndarray
+    styles: np.ndarray
+    train_images: np.ndarray  # uint8, for the novelty figure
+    settings: ImageModelSettings
+
+
+@dataclasses.dataclass
+class TrainedImageModel:
+    model: PortraitDiffusion
+    evaluation: EvaluationSet
+    metrics: dict[str, float]
+    losses: list[float]
+
+
+def requests(per_class: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (weapon, style) pair `per_class` times, as index arrays."""
+    pairs = [(w, s) for w in range(len(WEAPON_TYPES)) for s in range(len(BREATHING_STYLES))]
+    weapons = np.repeat([w for w, _ in pairs], per_class)
+    styles = np.repeat([s for _, s in pairs], per_class)
+    return weapons, styles
+
+
+def nearest_rmse(images: np.ndarray, reference: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Each image's root-mean-square pixel distance (0-1 scale) to its nearest reference image."""
+    ref = reference.reshape(len(reference), -1).astype(np.float32) / 255.0
+    ref_sq = (ref**2).sum(1)
+    out = []
+    for start in range(0, len(images), chunk):
+        part = images[start : start + chunk].reshape(-1, ref.shape[1]).astype(np.float32) / 255.0
+        d2 = (part**2).sum(1)[:, None] + ref_sq[None, :] - 2 * part @ ref.T
+        out.append(np.sqrt(np.maximum(d2.min(1), 0.0) / ref.shape[1]))
+    return np.concatenate(out)
+
+
+def score_model(model: PortraitDiffusion, evaluation: EvaluationSet) -> dict[str, float]:
+    """A model's figures on a run's evaluation set: conditional accuracy of its portraits (the
+    gate metric is the lower of weapon and style), the unconditional chance level, novelty."""
+    s = evaluation.settings
+    generated = sample(
+        model,
+        evaluation.weapons,
+        evaluation.styles,
+        seed=s.seed + 7,
+        steps=s.sample_steps,
+        guidance=s.guidance,
+    )
+    conditional = recognition(evaluation.judge, generated, evaluation.weapons, evaluation.styles)
+    nulls_w = np.full_like(evaluation.weapons, model.config.n_weapons)
+    nulls_s = np.full_like(evaluation.styles, model.config.n_styles)
+    free = sample(model, nulls_w, nulls_s, seed=s.seed + 8, steps=s.sample_steps, guidance=1.0)
+    chance = recognition(evaluation.judge, free, evaluation.weapons, evaluation.styles)
+    distances = nearest_rmse(generated, evaluation.train_images)
+    return {
+        "conditional_accuracy": min(conditional.weapon, conditional.style),
+        **conditional.as_dict("generated"),
+        **chance.as_dict("unconditional"),
+        "nearest_train_rmse_min": float(distances.min()),
+        "nearest_train_rmse_median": float(np.median(distances)),
+        "near_copies": float((distances < NEAR_COPY_RMSE).sum()),
+    }
+
+
+def train_image_model(
+    settings: ImageModelSettings, progress: Callable[[str], None] = lambda _: None
+) -> TrainedImageModel:
+    """Render, train the diffusion model and the judge, and score the model."""
+    started = time.monotonic()
+    images, weapons, styles = scene_set(settings.per_class, seed=settings.seed * 3 + 1)
+    progress(f"portrait model: {len(images):,} training renders")
+    config = DiffusionConfig(channels=settings.channels)
+    model = PortraitDiffusion(config)
+    train_settings = TrainSettings(
+        steps=settings.steps,
+        batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        seed=settings.seed,
+    )
+    losses = train(model, to_model_range(images), weapons, styles, train_settings, progress)
+    train_seconds = time.monotonic() - started
+    judge_images, judge_weapons, judge_styles = scene_set(
+        settings.judge_per_class, seed=settings.seed * 3 + 2
+    )
+    judge = train_judge(
+        judge_images,
+        judge_weapons,
+        judge_styles,
+        config.n_weapons,
+        config.n_styles,
+        epochs=settings.judge_epochs,
+        seed=settings.seed,
+    )
+    held_out, held_weapons, held_styles = scene_set(
+        max(2, settings.eval_per_class), seed=settings.seed * 3 + 3
+    )
+    ceiling = recognition(judge, held_out, held_weapons, held_styles)
+    req_weapons, req_styles = requests(settings.eval_per_class)
+    evaluation = EvaluationSet(judge, req_weapons, req_styles, images, settings)
+    progress(f"portrait model: scoring {len(req_weapons)} portraits")
+    metrics = score_model(model, evaluation)
+    one = time.monotonic()
+    sample(
+        model,
+        req_weapons[:1],
+        req_styles[:1],
+        seed=0,
+        steps=settings.sample_steps,
+        guidance=settings.guidance,
+    )
+    metrics.update(
+        **ceiling.as_dict("real"),
+        real_nearest_train_rmse_median=float(np.median(nearest_rmse(held_out, images))),
+        seconds_per_portrait=time.monotonic() - one,
+        train_seconds=train_seconds,
+        train_images=float(len(images)),
+        parameters=float(parameter_count(model)),
+        final_loss=losses[-1],
+    )
+    return TrainedImageModel(model, evaluation, metrics, losses)
