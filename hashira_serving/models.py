@@ -110,6 +110,23 @@ def battle_fit_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def portrait_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
+    """How often the judge recognizes the requested weapon and style: in the champion's
+    portraits, in fresh renders (its ceiling) and in unconditional samples (chance)."""
+    rows = {
+        label: {
+            "weapon": metrics.get(f"{prefix}_weapon_accuracy"),
+            "style": metrics.get(f"{prefix}_style_accuracy"),
+        }
+        for label, prefix in (
+            ("portraits (champion)", "generated"),
+            ("renders (the judge's ceiling)", "real"),
+            ("unconditional samples (chance)", "unconditional"),
+        )
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def forecaster_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
     """Per level: the reconciled forecast's MASE, its ratio to seasonal naive, and coverage."""
     rows = {}

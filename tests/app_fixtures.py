@@ -18,7 +18,8 @@ from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
 
 MODEL_GROUPS = (
-    "group:recommender or group:forecast or group:index or group:assistant or group:battle"
+    "group:recommender or group:forecast or group:index or group:assistant or group:battle "
+    "or group:images"
 )
 
 

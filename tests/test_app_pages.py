@@ -257,6 +257,7 @@ def test_models_page_shows_champions_with_baselines_and_asset_groups(home, tmp_p
         "hashira-forecaster",
         "hashira-summarizer",
         "hashira-battle-fit",
+        "hashira-slayer-portraits",
     )
     for name in names:
         assert f"`{name}` champion **v" in text
@@ -266,6 +267,8 @@ def test_models_page_shows_champions_with_baselines_and_asset_groups(home, tmp_p
     battle = app.dataframe[3].value
     assert {"model (champion)", "oracle (the true odds)"} <= set(battle.index)
     assert battle["auc"].notna().all()
+    portraits = app.dataframe[4].value
+    assert portraits.loc["renders (the judge's ceiling)", "style"] > 0.5
     groups = app.dataframe[len(names)].value
     assert {"raw", "silver", "recommender", "assistant"} <= set(groups.index)
 

@@ -1,6 +1,6 @@
 """The portrait model: a small class-conditional diffusion UNet, trained on slayer scenes.
 
-A diffusers `UNet2DModel` predicts the noise of a DDPM; the condition is the sum of a weapon-type
+A diffusers `UNet2DModel` denoises a DDPM (it predicts the clean image; see `prediction`); the condition is the sum of a weapon-type
 and a breathing-style embedding, added to the timestep embedding (`class_embed_type="identity"`).
 Both embeddings have one extra "no condition" row: training drops the condition now and then so
 sampling can use classifier-free guidance, and the same model gives unconditional samples (the
@@ -38,6 +38,10 @@ class DiffusionConfig:
     train_timesteps: int = 1000
     # Channels of the condition maps fed beside the pixels (0: only the embedding route).
     condition_channels: int = 8
+    # What the UNet predicts: "sample" (the clean image) or "epsilon" (the noise). On flat,
+    # few-colour scenes and a short CPU budget, predicting the image gave clean colours where
+    # predicting the noise left speckled, washed-out samples (docs/images.md).
+    prediction: str = "sample"
 
     @classmethod
     def from_dict(cls, data: dict) -> DiffusionConfig:
@@ -116,7 +120,9 @@ def find_model_dir(folder: Path) -> Path:
 
 def noise_schedule(config: DiffusionConfig) -> DDPMScheduler:
     return DDPMScheduler(
-        num_train_timesteps=config.train_timesteps, beta_schedule="squaredcos_cap_v2"
+        num_train_timesteps=config.train_timesteps,
+        beta_schedule="squaredcos_cap_v2",
+        prediction_type="sample" if config.prediction == "sample" else "epsilon",
     )
 
 
@@ -172,7 +178,8 @@ def train(
         noise = torch.randn_like(clean)
         timesteps = torch.randint(0, schedule.config.num_train_timesteps, (len(clean),))
         noisy = schedule.add_noise(clean, noise, timesteps)
-        loss = nn.functional.mse_loss(model(noisy, timesteps, weapon, style), noise)
+        target = clean if model.config.prediction == "sample" else noise
+        loss = nn.functional.mse_loss(model(noisy, timesteps, weapon, style), target)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -232,10 +239,10 @@ def sample(
                 torch.cat([style, null_s]),
             )
             cond, uncond = both.chunk(2)
-            eps = uncond + guidance * (cond - uncond)
+            predicted = uncond + guidance * (cond - uncond)
         else:
-            eps = model(x, timesteps, weapon, style)
-        x = scheduler.step(eps, t, x).prev_sample
+            predicted = model(x, timesteps, weapon, style)
+        x = scheduler.step(predicted, t, x).prev_sample
     pixels = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
     return pixels.permute(0, 2, 3, 1).numpy()
 

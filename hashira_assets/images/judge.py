@@ -65,8 +65,13 @@ def train_judge(
     for _ in range(epochs):
         for batch in np.array_split(rng.permutation(len(data)), max(1, len(data) // 64)):
             index = torch.from_numpy(batch)
-            # A little pixel noise, so the judge does not lean on perfectly clean renders.
-            noisy = data[index] + 0.05 * torch.randn_like(data[index])
+            # Pixel noise of varying strength and a slight colour shift: generated portraits are
+            # never as clean as renders, and a judge that needs clean pixels would under-credit
+            # them.
+            clean = data[index]
+            strength = 0.25 * torch.rand(len(index), 1, 1, 1)
+            shift = 0.08 * torch.randn(len(index), 3, 1, 1)
+            noisy = clean + strength * torch.randn_like(clean) + shift
             weapon_logits, style_logits = judge(noisy)
             loss = nn.functional.cross_entropy(
                 weapon_logits, weapon_t[index]

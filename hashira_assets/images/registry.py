@@ -15,7 +15,7 @@ from hashira_assets.images.training import (
 )
 from resources.model_lifecycle import Candidate, Gate, LifecycleResult, run_lifecycle
 
-# The lower of weapon and style accuracy of the generated portraits, as the judge sees them.
+# The mean of weapon and style accuracy of the generated portraits, as the judge sees them.
 GATE_METRIC = "conditional_accuracy"
 # Sampling settings travel with the model, so serving draws portraits as they were scored.
 SAMPLING_FILE = "sampling.json"
@@ -35,7 +35,7 @@ def log_and_register(
     portraits are recognized more often than the champion's (by this run's judge), and a first
     champion only if it beats unconditional samples (chance)."""
     metrics = trained.metrics
-    floor = max(metrics["unconditional_weapon_accuracy"], metrics["unconditional_style_accuracy"])
+    floor = metrics["unconditional_accuracy"]
 
     def write_losses(folder: Path) -> None:
         (folder / "losses.json").write_text(json.dumps(trained.losses))

@@ -86,9 +86,9 @@ def slayer_scene(style: str, weapon: str, rng: np.random.Generator, size: int = 
     big = size * 4
     image = _sky(big, palette.sky_top, palette.sky_bottom)
     draw = ImageDraw.Draw(image)
-    x = big * rng.uniform(0.4, 0.6)
-    scale = rng.uniform(0.9, 1.1)
-    shoulder_y = big * rng.uniform(0.72, 0.8)
+    x = big * rng.uniform(0.44, 0.56)
+    scale = rng.uniform(0.93, 1.07)
+    shoulder_y = big * rng.uniform(0.74, 0.79)
     half = 0.26 * big * scale
     draw.polygon(
         [
@@ -106,9 +106,9 @@ def slayer_scene(style: str, weapon: str, rng: np.random.Generator, size: int = 
     facing = 1 if rng.random() < 0.5 else -1
     hand = (x + facing * half * rng.uniform(0.55, 0.85), shoulder_y + rng.uniform(0.0, 0.08) * big)
     # Raised diagonally away from the head: mostly upwards, never along the shoulders.
-    tilt = rng.uniform(-1.25, -0.7)
+    tilt = rng.uniform(-1.1, -0.8)
     angle = tilt if facing == 1 else math.pi - tilt
-    length = rng.uniform(0.58, 0.66) * big
+    length = rng.uniform(0.6, 0.65) * big
     draw_item(draw, type_code(weapon), palette, hand, angle, length, min_line=6)
     return image.resize((size, size), Image.Resampling.LANCZOS)
 

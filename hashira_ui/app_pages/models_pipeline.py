@@ -11,6 +11,7 @@ from hashira_serving.models import (
     battle_fit_comparison,
     champion_info,
     forecaster_comparison,
+    portrait_comparison,
     recommender_comparison,
     summarizer_comparison,
 )
@@ -31,6 +32,7 @@ comparisons = {
     "hashira-forecaster": (forecaster_comparison, "backtest MASE and interval coverage"),
     "hashira-summarizer": (summarizer_comparison, "ROUGE on the held-out phrasing set"),
     "hashira-battle-fit": (battle_fit_comparison, "AUC and calibration on the last weeks' battles"),
+    "hashira-slayer-portraits": (portrait_comparison, "share the judge recognizes as requested"),
 }
 for name, title in MODELS.items():
     info = champion_info(mlflow(), name)
