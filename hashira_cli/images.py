@@ -95,7 +95,7 @@ def bench_images(
     import torch
 
     from hashira_assets.images.diffusion import sample
-    from hashira_assets.images.training import NEAR_COPY_RMSE, PRESET_SETTINGS, train_image_model
+    from hashira_assets.images.training import PRESET_SETTINGS, train_image_model
 
     settings = PRESET_SETTINGS["small"]
     settings = dataclasses.replace(settings, seed=seed, **({"steps": steps} if steps else {}))
@@ -137,7 +137,6 @@ def bench_images(
             "runs": len(times),
         },
         "model_bytes": model_bytes,
-        "near_copy_rmse": NEAR_COPY_RMSE,
         "acceptance": {
             "weapon_accuracy_at_least_0.8": m["generated_weapon_accuracy"] >= 0.8,
             "style_accuracy_at_least_0.8": m["generated_style_accuracy"] >= 0.8,

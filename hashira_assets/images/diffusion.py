@@ -1,7 +1,8 @@
 """The portrait model: a small class-conditional diffusion UNet, trained on slayer scenes.
 
-A diffusers `UNet2DModel` denoises a DDPM (it predicts the clean image; see `prediction`); the condition is the sum of a weapon-type
-and a breathing-style embedding, added to the timestep embedding (`class_embed_type="identity"`).
+A diffusers `UNet2DModel` denoises a DDPM (it predicts the clean image; see `prediction`); the
+condition is the sum of a weapon-type and a breathing-style embedding, added to the timestep
+embedding (`class_embed_type="identity"`).
 Both embeddings have one extra "no condition" row: training drops the condition now and then so
 sampling can use classifier-free guidance, and the same model gives unconditional samples (the
 chance level of the evaluation).
