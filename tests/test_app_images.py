@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def images(app) -> list:
-    return app.get("imgs")
+    return app.get("image")
 
 
 def test_every_shop_card_shows_its_product_image(home):  # noqa: F811
