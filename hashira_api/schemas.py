@@ -205,16 +205,51 @@ class Summary(BaseModel):
     sentiment: str
     model_version: str
     notices: list[str] = []
+    category_confidence: float | None = None
+    resolution_confidence: float | None = None
+    sentiment_confidence: float | None = None
+    # False: the written summary stated an unsupported fact and the extractive one is shown.
+    faithful: bool | None = None
 
 
 class StoredSummary(BaseModel):
     conversation_id: int
     started_at: str | None
+    agent_id: str | None = None
     issue_category: str
     resolution: str
     sentiment: str
     summary: str
     model_version: str
+    category_confidence: float | None = None
+    faithful: bool | None = None
+
+
+class AgentQuality(BaseModel):
+    agent_id: str
+    conversations: int
+    resolution_rate: float
+    negative_share: float
+    sentiment_score: float
+    mean_turns: float
+    flagged: int
+    # Issue kinds where this agent resolves clearly less often than their peers.
+    weaker_kinds: list[str]
+
+
+class FlaggedConversation(BaseModel):
+    conversation_id: int
+    agent_id: str | None
+    started_at: str | None
+    issue_category: str
+    summary: str
+    flags: list[str]
+
+
+class AgentReview(BaseModel):
+    agents: list[AgentQuality]
+    flagged_total: int
+    flagged: list[FlaggedConversation]
 
 
 class SummaryPage(BaseModel):

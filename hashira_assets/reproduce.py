@@ -118,11 +118,17 @@ def _battle_fit(params, lake, raw_dir, tracking, progress) -> tuple[str, float]:
 
 
 def _summarizer(params, lake, raw_dir, tracking, progress) -> tuple[str, float]:
-    from hashira_assets.assistant.summaries import PROMOTION_METRIC, fit_and_score
+    from hashira_assets.assistant.neural_summarizer import NeuralSettings
+    from hashira_assets.assistant.summarizer_training import (
+        PROMOTION_METRIC,
+        SummarizerBudget,
+        fit_and_score,
+    )
 
-    max_train = None if params["max_train"] == "None" else int(params["max_train"])
-    fitted = fit_and_score(raw_dir, max_train, int(params["seed"]))
-    return PROMOTION_METRIC, fitted.scores[PROMOTION_METRIC]
+    settings = settings_from_params(NeuralSettings, params)
+    budget = SummarizerBudget(settings, int(params["eval_per_set"]))
+    fitted = fit_and_score(raw_dir, budget, int(params["seed"]), progress)
+    return PROMOTION_METRIC, fitted.scores["phrasing"][PROMOTION_METRIC]
 
 
 def _forecaster(params, lake, raw_dir, tracking, progress) -> tuple[str, float]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -93,9 +94,16 @@ def bench_assistant(
     n_chat: Annotated[int, typer.Option(help="Chat questions about one product's facts.")] = 30,
     n_off: Annotated[int, typer.Option(help="Off-catalog chat questions.")] = 15,
     n_multi: Annotated[int, typer.Option(help="Three-turn comparison conversations.")] = 3,
-    n_llm_summaries: Annotated[
-        int, typer.Option(help="Held-out conversations also summarized by the local LLM.")
-    ] = 4,
+    support_dev: Annotated[
+        Path,
+        typer.Option(help="Hand-written support chats with references.json (never trained on)."),
+    ] = Path("../shared/support_dev"),
+    time_all_summaries: Annotated[
+        bool, typer.Option(help="Also time summarizing every conversation of the world.")
+    ] = True,
+    summarizer_budget: Annotated[
+        float | None, typer.Option(help="Fine-tuning seconds (default: the preset's budget).")
+    ] = None,
     llm_threads: Annotated[int, typer.Option(help="Torch threads for the local LLM.")] = 1,
     parts: Annotated[
         str, typer.Option(help="Comma-separated: retrieval, chat, shopper, general, summaries.")
@@ -118,9 +126,10 @@ def bench_assistant(
         described_questions,
         evaluate_chat,
         evaluate_retrieval,
-        evaluate_summaries,
         retrieval_questions,
     )
+    from hashira_assets.assistant.summarizer_training import PRESET_BUDGETS
+    from hashira_assets.assistant.summary_evaluation import evaluate_summaries
     from hashira_assets.index.documents import load_product_documents
     from hashira_assets.index.search import ProductSearch
     from hashira_assets.index.store import sync_product_index
@@ -161,7 +170,7 @@ def bench_assistant(
             retrieval = evaluate_retrieval(search, retrieval_questions(products, n_retrieval, seed))
             described = evaluate_retrieval(search, described_questions(products, n_retrieval, seed))
         provider = None
-        if wanted & {"chat", "shopper", "general", "summaries"}:
+        if wanted & {"chat", "shopper", "general"}:
             _err("loading the LLM")
             start = time.perf_counter()
             provider = LLMResource(provider="local", num_threads=llm_threads).get_provider()
@@ -194,7 +203,15 @@ def bench_assistant(
             )
         if "summaries" in wanted:
             _err("summaries")
-            summaries = evaluate_summaries(raw_dir, provider, n_llm_summaries, seed)
+            budget = PRESET_BUDGETS.get(preset, PRESET_BUDGETS["small"])
+            if summarizer_budget is not None:
+                budget = dataclasses.replace(
+                    budget,
+                    neural=dataclasses.replace(budget.neural, budget_seconds=summarizer_budget),
+                )
+            summaries = evaluate_summaries(
+                raw_dir, budget, seed, support_dev, time_all_summaries, log=_err
+            )
     result = {
         "preset": preset if raw is None else f"raw:{raw}",
         "seed": seed,
@@ -250,9 +267,12 @@ def bench_assistant(
             f"{general['care_pass_share']:.3f}, off-shop declined {general['off_pass_share']:.3f}"
         )
     if summaries:
-        s = summaries
-        typer.echo(
-            f"ROUGE-L model {s['model']['rougeL']:.3f} vs extractive "
-            f"{s['extractive_baseline']['rougeL']:.3f}"
-        )
+        for name, figures in summaries["sets"].items():
+            model, lead = figures["model"], figures["extractive_baseline"]
+            typer.echo(
+                f"summaries, {name} ({figures['n']}): ROUGE-L {model['rougeL']:.3f} vs extractive "
+                f"{lead['rougeL']:.3f} vs template {figures['template_model']['rougeL']:.3f}; "
+                f"category {model['category_accuracy']:.3f}; faithful {model['faithfulness']:.3f}"
+                f" (fell back {model['fallback_share']:.3f})"
+            )
     typer.echo(f"wrote {json_out}")

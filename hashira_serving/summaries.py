@@ -35,6 +35,10 @@ class SummaryAnswer:
     sentiment: str
     model_version: str
     notices: tuple[str, ...] = ()
+    category_confidence: float | None = None
+    resolution_confidence: float | None = None
+    sentiment_confidence: float | None = None
+    faithful: bool | None = None
 
 
 def summaries() -> pd.DataFrame:
@@ -92,7 +96,10 @@ def summarize(transcript: str) -> SummaryAnswer:
         )
     model, label = summarizer()
     result = model.summarize(text)
+    if result.note:
+        notices.append(result.note[0].upper() + result.note[1:] + ".")
     return SummaryAnswer(
         result.summary, result.issue_category, result.resolution, result.sentiment, label,
-        tuple(notices),
+        tuple(notices), result.category_confidence, result.resolution_confidence,
+        result.sentiment_confidence, result.faithful,
     )  # fmt: skip

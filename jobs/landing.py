@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from hashira_assets.lake.landing import RAW_ZONE
 from hashira_assets.raw.simulator import EVENT_SCHEMA
-from hashira_assets.raw.texts import SUPPORT_SCHEMA
+from hashira_assets.raw.support_chats import SUPPORT_SCHEMA
 from resources.app_database import AppDatabaseResource
 from resources.lake import LakeResource
 
@@ -186,11 +186,15 @@ def conversation_rows(conversations: pd.DataFrame) -> pa.Table:
             "conversation_id": conversations["conversation_id"].tolist(),
             "customer_id": conversations["customer_id"].tolist(),
             "product_id": [None if pd.isna(p) else int(p) for p in conversations["product_id"]],
+            "agent_id": [None] * len(turns),
             "started_at": conversations["started_at"].tolist(),
             "issue_category": [None] * len(turns),
+            "issue_categories": [None] * len(turns),
             "resolution_type": [None] * len(turns),
+            "resolved": [None] * len(turns),
             "sentiment": [None] * len(turns),
             "phrasing_set": [APP_PHRASING] * len(turns),
+            "eval_split": [APP_PHRASING] * len(turns),
             "turns": turns,
             # The same transcript layout the generator writes, which the summarizers read.
             "transcript": [

@@ -219,7 +219,7 @@ def test_forecasts_page_charts_each_level_and_offers_csv(home):
     assert app.dataframe, "backtest table against seasonal naive"
 
 
-def test_support_qa_filters_and_summarizes_a_pasted_conversation(home):
+def test_support_qa_filters_reviews_agents_and_summarizes_a_pasted_conversation(home):
     app = signed_in(*STAFF)
     app.switch_page("app_pages/support_qa.py").run()
     assert titles(app) == ["🎧 Support QA"]
@@ -238,6 +238,14 @@ def test_support_qa_filters_and_summarizes_a_pasted_conversation(home):
     app.button(key="summarize_pasted").click().run()
     assert not app.exception, app.exception
     assert [m.label for m in app.metric] == ["Issue", "Resolution", "Sentiment"]
+    agents = next(d.value for d in app.dataframe if "resolution_rate" in d.value.columns)
+    assert len(agents) >= 2 and agents["resolution_rate"].is_monotonic_increasing
+    flagged = next(d.value for d in app.dataframe if "flags" in d.value.columns)
+    assert len(flagged) > 0 and flagged["flags"].str.len().gt(0).all()
+    worst = agents["agent_id"].iloc[0]
+    app.selectbox(key="flag_agent").select(worst).run()
+    flagged = next(d.value for d in app.dataframe if "flags" in d.value.columns)
+    assert set(flagged["agent_id"]) <= {worst}
     before = len(AppDatabaseResource().support_conversations_after(0))
     app.number_input(key="save_customer").set_value(7)
     app.button(key="save_pasted").click().run()

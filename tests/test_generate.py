@@ -48,7 +48,7 @@ def test_sizes_match_the_tiny_preset(tiny_world):
     counts = tiny_world.row_counts
     assert counts["customers"] == 500
     assert counts["products"] == 200
-    assert counts["support_conversations"] == 200
+    assert counts["support_conversations"] == 60
     assert counts["product_faqs"] == 600
     # The event count is a calibrated target, not exact.
     assert 17_000 <= counts["interaction_events"] <= 23_000
@@ -79,16 +79,12 @@ def test_nobody_acts_before_signup_or_on_unlaunched_products(tiny_world):
     assert (day >= products.loc[events["product_id"], "launch_date"].values).all()
 
 
-def test_support_conversations_have_turns_and_reference_summaries(tiny_world):
+def test_support_conversations_have_turns_agents_and_reference_summaries(tiny_world):
     conversations = read(tiny_world.out_dir, "support_conversations")
-    assert set(conversations["phrasing_set"]) == {"A", "B"}
-    assert conversations["turns"].map(len).eq(5).all()
-    assert (
-        conversations["reference_summary"].str.match(r"Issue: .+ Resolution: .+ Follow-up: ").all()
-    )
-    assert set(conversations["issue_category"]) == {
-        "order_status", "defect", "sizing", "delivery", "returns", "care"
-    }  # fmt: skip
+    assert set(conversations["eval_split"]) == {"train", "phrasing", "agents"}
+    assert conversations["turns"].map(len).between(2, 20).all()
+    assert conversations["agent_id"].str.match(r"agent-\d\d$").all()
+    assert conversations["reference_summary"].str.startswith("Customer ").all()
 
 
 def test_products_have_multi_sentence_descriptions(tiny_world):

@@ -1,6 +1,8 @@
 """The `assistant` group: the trained support-conversation summarizer and its summaries."""
 
+import dataclasses
 import tempfile
+import time
 
 from dagster import (
     AssetCheckResult,
@@ -19,9 +21,9 @@ from hashira_assets.assistant.summaries import (
     read_summaries,
     summaries_path,
     summarize_incrementally,
-    train_and_register,
     write_summaries,
 )
+from hashira_assets.assistant.summarizer_training import PRESET_BUDGETS, train_and_register
 from hashira_assets.assistant.summarizers import load_summarizer
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.metadata import markdown_preview
@@ -30,10 +32,14 @@ from resources.mlflow_tracking import MlflowTrackingResource
 
 
 class SummarizerTrainingConfig(Config):
-    max_train: int = Field(
-        default=2000, description="Training conversations sampled (phrasing set A)."
+    max_examples: int | None = Field(
+        default=None,
+        description="Training conversations sampled for fine-tuning (default: the preset's).",
     )
-    seed: int = Field(default=0, description="Seed of the sample and the classifiers.")
+    budget_seconds: float | None = Field(
+        default=None, description="Fine-tuning stops after this long (default: the preset's)."
+    )
+    seed: int = Field(default=0, description="Seed of the sample, the adapters, the labeler.")
 
 
 @asset(
@@ -48,20 +54,41 @@ def summarizer_model(
     world: SyntheticWorldResource,
     mlflow_tracking: MlflowTrackingResource,
 ) -> MaterializeResult:
-    """Support-conversation summarizer trained on phrasing set A, registered in MLflow and
-    promoted to `champion` only if it beats the current one on held-out phrasing set B."""
-    report = train_and_register(world.path, mlflow_tracking, config.max_train, config.seed)
+    """SmolLM2 fine-tuned with LoRA to summarize support chats (plus the labeler of their
+    category, resolution and sentiment), promoted only if it beats the champion on held-out
+    wording."""
+    budget = PRESET_BUDGETS.get(world.preset, PRESET_BUDGETS["small"])
+    overrides = {
+        key: value
+        for key, value in (
+            ("max_examples", config.max_examples),
+            ("budget_seconds", config.budget_seconds),
+        )
+        if value is not None
+    }
+    budget = dataclasses.replace(budget, neural=dataclasses.replace(budget.neural, **overrides))
+    report = train_and_register(
+        world.path, mlflow_tracking, budget, config.seed, progress=context.log.info
+    )
+    fitted = report.fitted
     context.log.info(f"summarizer v{report.version}: {report.decision.reason}")
+    figures = {
+        f"{prefix}{name}_{key}": round(value, 4)
+        for prefix, scores in (("heldout_", fitted.scores), ("baseline_", fitted.baseline))
+        for name, values in scores.items()
+        for key, value in values.items()
+        if key in ("rougeL", "category_accuracy", "faithfulness", "fallback_share")
+    }
     return MaterializeResult(
         metadata={
             "mlflow_run_id": report.run_id,
             "model_name": SUMMARIZER_MODEL_NAME,
             "model_version": report.version,
-            "train_size": report.train_size,
-            "heldout_size": report.heldout_size,
-            "train_seconds": round(report.train_seconds, 2),
-            **{f"heldout_{k}": round(v, 4) for k, v in report.scores.items()},
-            **{f"baseline_{k}": round(v, 4) for k, v in report.baseline.items()},
+            "train_sample": fitted.fine_tune.sample_size,
+            "train_examples_seen": fitted.fine_tune.examples_seen,
+            "stopped_by_budget": fitted.fine_tune.stopped_by_budget,
+            "train_seconds": round(fitted.train_seconds, 1),
+            **figures,
             **report.decision.as_metadata(),
         },
         check_results=[gate_check_result(report.decision, context.log.warning)],
@@ -85,8 +112,18 @@ def conversation_summaries(
         summarizer = load_summarizer(
             mlflow_tracking.download_version(SUMMARIZER_MODEL_NAME, champion, tmp)
         )
+        started = time.monotonic()
+
+        def checkpoint(partial, done: int, total: int) -> None:
+            # Saved as it goes: a run stopped half-way keeps what it summarized.
+            write_summaries(partial, path)
+            rate = (time.monotonic() - started) / max(done, 1)
+            context.log.info(
+                f"summaries: {done}/{total} conversations, about {rate * (total - done):.0f} s left"
+            )
+
         table, summarized = summarize_incrementally(
-            conversations, read_summaries(path), summarizer, champion
+            conversations, read_summaries(path), summarizer, champion, checkpoint=checkpoint
         )
     write_summaries(table, path)
     context.log.info(f"{summarized} conversations summarized, {table.num_rows - summarized} kept")

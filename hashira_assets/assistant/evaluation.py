@@ -1,4 +1,5 @@
-"""`hashira bench assistant`: retrieval, chat and summary quality on a generated world.
+"""`hashira bench assistant`: retrieval and chat quality on a generated world (summaries: see
+`summary_evaluation`).
 
 Questions are written from paraphrase templates the index never saw; each retrieval and chat
 question has exactly one right product (products with duplicate names are left out).
@@ -10,23 +11,13 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from hashira_assets.assistant import facts
 from hashira_assets.assistant import grounding as g
 from hashira_assets.assistant.chat import IDK_PREFIX, ChatEngine, ChatSession
 from hashira_assets.assistant.checks import first_sentence, named_products
-from hashira_assets.assistant.metrics import mean_reciprocal_rank, recall_at_k, rouge_scores
-from hashira_assets.assistant.summaries import (
-    baseline_scores,
-    evaluate_summarizer,
-    load_conversations,
-    split_conversations,
-    train_summarizer,
-)
-from hashira_assets.assistant.summarizers import LLMSummarizer
-from hashira_assets.index.documents import read_table
+from hashira_assets.assistant.metrics import mean_reciprocal_rank, recall_at_k
 from hashira_assets.index.search import SEARCH_METHODS, ProductSearch
 
 RETRIEVAL_TEMPLATES = (
@@ -300,37 +291,4 @@ def _constraint_questions(
         )
         out.append({"question": question, "answer": a.text, "all_cited_satisfy": ok})
         log(f"constraint {i + 1}: {ok} {question}")
-    return out
-
-
-def evaluate_summaries(raw_dir: Path, llm_provider: Any | None, n_llm: int, seed: int) -> dict:
-    conversations = load_conversations(raw_dir)
-    train, heldout = split_conversations(conversations)
-    names = read_table(raw_dir, "products")["name"].to_pylist()
-    start = time.perf_counter()
-    model = train_summarizer(train, names, seed=seed)
-    train_s = time.perf_counter() - start
-    start = time.perf_counter()
-    scores = evaluate_summarizer(model, heldout)
-    infer_s = time.perf_counter() - start
-    out: dict[str, Any] = {
-        "train_phrasing": "A",
-        "heldout_phrasing": "B",
-        "train_size": model.train_size,
-        "heldout_size": len(heldout),
-        "model": {**scores, "train_s": train_s, "summaries_per_s": len(heldout) / infer_s},
-        "extractive_baseline": baseline_scores(heldout),
-    }
-    if llm_provider is not None and n_llm > 0:
-        sample = heldout[:n_llm]
-        start = time.perf_counter()
-        llm = LLMSummarizer(llm_provider, batch_size=n_llm)
-        outs = llm.summarize_batch([c["transcript"] for c in sample])
-        seconds = time.perf_counter() - start
-        out["local_llm_structured_prompt"] = {
-            **rouge_scores([o.summary for o in outs], [c["reference_summary"] for c in sample]),
-            "n": len(sample),
-            "seconds": seconds,
-            "baseline_on_same_sample": baseline_scores(sample),
-        }
     return out

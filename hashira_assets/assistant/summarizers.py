@@ -47,6 +47,13 @@ class ConversationSummary:
     issue_category: str
     resolution: str
     sentiment: str
+    # How sure the labels are (None: a backend without confidences), and whether the summary
+    # passed the fact check (or what replaced it when it did not).
+    category_confidence: float | None = None
+    resolution_confidence: float | None = None
+    sentiment_confidence: float | None = None
+    faithful: bool | None = None
+    note: str = ""
 
 
 def keyword_label(text: str, keywords: dict[str, tuple[str, ...]], default: str) -> str:
@@ -342,8 +349,16 @@ class LLMSummarizer(Summarizer):
 
 
 def load_summarizer(folder: str | Path) -> Summarizer:
-    """A saved summarizer folder: our trained model, or any seq2seq model directory."""
+    """A saved summarizer folder: the fine-tuned support summarizer, the template baseline, or
+    any seq2seq model directory."""
+    from hashira_assets.assistant.support_summarizer import (
+        is_support_summarizer,
+        load_support_summarizer,
+    )
+
     folder = Path(folder)
+    if is_support_summarizer(folder):
+        return load_support_summarizer(folder)
     if (folder / "summarizer.json").exists():
         return TemplateSummarizer.load(folder)
     return Seq2SeqSummarizer(folder)

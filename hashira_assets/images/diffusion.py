@@ -123,7 +123,7 @@ def noise_schedule(config: DiffusionConfig) -> DDPMScheduler:
     return DDPMScheduler(
         num_train_timesteps=config.train_timesteps,
         beta_schedule="squaredcos_cap_v2",
-        prediction_type="sample" if config.prediction == "sample" else "epsilon",
+        prediction_type=config.prediction,
     )
 
 
@@ -179,7 +179,7 @@ def train(
         noise = torch.randn_like(clean)
         timesteps = torch.randint(0, schedule.config.num_train_timesteps, (len(clean),))
         noisy = schedule.add_noise(clean, noise, timesteps)
-        target = clean if model.config.prediction == "sample" else noise
+        target = prediction_target(schedule, model.config.prediction, clean, noise, timesteps)
         loss = nn.functional.mse_loss(model(noisy, timesteps, weapon, style), target)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -206,6 +206,21 @@ def train(
     model.load_state_dict(ema)
     model.eval()
     return losses
+
+
+def prediction_target(
+    schedule: DDPMScheduler,
+    prediction: str,
+    clean: torch.Tensor,
+    noise: torch.Tensor,
+    timesteps: torch.Tensor,
+) -> torch.Tensor:
+    """What the UNet learns to output for a noisy batch: the clean image, the noise, or v."""
+    if prediction == "sample":
+        return clean
+    if prediction == "epsilon":
+        return noise
+    return schedule.get_velocity(clean, noise, timesteps)
 
 
 @torch.no_grad()

@@ -27,30 +27,37 @@ class Frame:
     """Maps shape coordinates (u, v) to pixels for one placed item."""
 
     def __init__(
-        self, draw: ImageDraw.ImageDraw, grip: Point, angle: float, length: float, min_line: int = 1
+        self,
+        draw: ImageDraw.ImageDraw,
+        grip: Point,
+        angle: float,
+        length: float,
+        min_line: int = 1,
+        across: float = 1.0,
     ):
         self.draw = draw
         self.min_line = min_line
+        self.across = across
         self.x, self.y = grip
         self.cos, self.sin = math.cos(angle), math.sin(angle)
         self.length = length
 
     def at(self, u: float, v: float) -> Point:
         return (
-            self.x + self.length * (u * self.cos - v * self.sin),
-            self.y + self.length * (u * self.sin + v * self.cos),
+            self.x + self.length * (u * self.cos - v * self.across * self.sin),
+            self.y + self.length * (u * self.sin + v * self.across * self.cos),
         )
 
     def polygon(self, points: Sequence[Point], fill: RGB) -> None:
         self.draw.polygon([self.at(u, v) for u, v in points], fill=fill)
 
     def line(self, points: Sequence[Point], fill: RGB, width: float) -> None:
-        pixels = max(self.min_line, round(width * self.length))
+        pixels = max(self.min_line, round(width * self.across * self.length))
         self.draw.line([self.at(u, v) for u, v in points], fill=fill, width=pixels, joint="curve")
 
     def disc(self, u: float, v: float, radius: float, fill: RGB, outline: RGB | None = None):
         x, y = self.at(u, v)
-        r = radius * self.length
+        r = radius * self.across * self.length
         self.draw.ellipse(
             (x - r, y - r, x + r, y + r), fill=fill, outline=outline, width=max(1, round(r / 3))
         )
@@ -245,7 +252,9 @@ def draw_item(
     angle: float,
     length: float,
     min_line: int = 1,
+    across: float = 1.0,
 ) -> None:
     """Draw one product type's silhouette held at `grip`, pointing along `angle`; no line thinner
-    than `min_line` pixels, so thin blades survive being shrunk."""
-    DRAWERS[code](Frame(draw, grip, angle, length, min_line), palette)
+    than `min_line` pixels, so thin blades survive being shrunk; `across` widens every shape
+    across its length (blades, waves, guards) without lengthening it."""
+    DRAWERS[code](Frame(draw, grip, angle, length, min_line, across), palette)

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hashira_assets.raw import calendar as cal
-from hashira_assets.raw import entities, oracle, texts
+from hashira_assets.raw import entities, oracle, support_chats, texts
 from hashira_assets.raw.choice_model import ChoiceModel, Funnel
 from hashira_assets.raw.corruption import CORRUPTION_KINDS, corrupt_events
 from hashira_assets.raw.simulator import BATTLE_SCHEMA, SessionSimulator
@@ -206,7 +206,7 @@ def generate_world(
 
     names = customer_table.column("name").to_pylist()
     counts["support_conversations"] = _write_whole(
-        texts.support_conversations(
+        support_chats.support_conversations(
             config.n_conversations, names, customers.signup_day, products, config.n_days, start,
             _rng(seed, 5),
         ),

@@ -61,7 +61,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_customers=500,
         n_products=200,
         n_events=20_000,
-        n_conversations=200,
+        # Few: the tests summarize every one with the real fine-tuned model.
+        n_conversations=60,
         start_date=_END - dt.timedelta(days=119),
     ),
     "small": dict(

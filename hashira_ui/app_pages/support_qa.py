@@ -1,8 +1,10 @@
-"""Support QA: every conversation's summary beside its transcript, and ad-hoc summaries."""
+"""Support QA: every conversation's summary beside its transcript, agents' quality review, and
+ad-hoc summaries."""
 
 import streamlit as st
 
 from hashira_serving import summaries as support
+from hashira_serving import support_quality
 from hashira_serving.context import app_db
 from hashira_serving.errors import NotMaterializedError
 from hashira_ui.session import require_role, show_missing
@@ -13,7 +15,14 @@ SENTIMENT_COLORS = {"negative": "#c1121f", "neutral": "#adb5bd", "positive": "#2
 require_role("staff")
 st.title("🎧 Support QA")
 
-tab_summaries, tab_paste = st.tabs(["Conversation summaries", "Summarize a conversation"])
+tab_summaries, tab_agents, tab_paste = st.tabs(
+    ["Conversation summaries", "By agent", "Summarize a conversation"]
+)
+
+
+def confidence_text(value) -> str:
+    return "" if value is None or value != value else f" ({value:.0%} sure)"
+
 
 with tab_paste:
     pasted = st.text_area(
@@ -34,6 +43,9 @@ with tab_paste:
             cols[0].metric("Issue", result.issue_category)
             cols[1].metric("Resolution", result.resolution)
             cols[2].metric("Sentiment", result.sentiment)
+            cols[0].caption(confidence_text(result.category_confidence).strip(" ()"))
+            cols[1].caption(confidence_text(result.resolution_confidence).strip(" ()"))
+            cols[2].caption(confidence_text(result.sentiment_confidence).strip(" ()"))
             st.caption(f"Summarized by {result.model_version}.")
 
     with st.expander("Save it as a support conversation"):
@@ -104,6 +116,61 @@ with tab_summaries:
             st.markdown("**Summary**")
             st.write(row["summary"])
             st.markdown(
-                f"- Issue: **{row['issue_category']}**\n- Resolution: **{row['resolution']}**\n"
-                f"- Sentiment: **{row['sentiment']}**\n- Model: {row['model_version']}"
+                f"- Issue: **{row['issue_category']}**"
+                f"{confidence_text(row.get('category_confidence'))}\n"
+                f"- Resolution: **{row['resolution']}**\n"
+                f"- Sentiment: **{row['sentiment']}**\n- Agent: {row.get('agent_id') or '—'}\n"
+                f"- Model: {row['model_version']}"
             )
+            if row.get("note"):
+                st.caption(f"ℹ️ {row['note']}")
+
+with tab_agents:
+    review = support_quality.agent_review()
+    agents = review.agents
+    if agents.empty:
+        st.info("No conversation has an agent yet.")
+    else:
+        st.caption(
+            "From the summaries' labels: resolution rate, sentiment (−1 negative … +1 positive) "
+            "and handle length (turns) per agent, lowest resolution rate first."
+        )
+        st.bar_chart(
+            agents.set_index("agent_id")["resolution_rate"], x_label="agent",
+            y_label="resolution rate", horizontal=False,
+        )  # fmt: skip
+        st.dataframe(
+            agents,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "resolution_rate": st.column_config.ProgressColumn(
+                    "resolution rate", min_value=0.0, max_value=1.0, format="percent"
+                ),
+                "negative_share": st.column_config.NumberColumn("negative", format="percent"),
+                "sentiment_score": st.column_config.NumberColumn("sentiment", format="%.2f"),
+                "mean_turns": st.column_config.NumberColumn("turns", format="%.1f"),
+            },
+            key="agent_table",
+        )
+        st.markdown("**Training needs:** issue kinds where an agent resolves clearly less often "
+                    "than their peers")  # fmt: skip
+        if review.weaker.empty:
+            st.caption("None: no agent is clearly behind their peers on an issue kind.")
+        else:
+            st.dataframe(review.weaker, hide_index=True, width="stretch", key="weaker_kinds")
+    flagged = review.flagged
+    st.markdown(f"**Flagged for review:** {len(flagged):,} conversations (unresolved, negative, "
+                "low summary confidence or a summary that failed its fact check)")  # fmt: skip
+    picked_agent = st.selectbox(
+        "Agent", ["all agents", *agents["agent_id"].tolist()], key="flag_agent"
+    )
+    if picked_agent != "all agents":
+        flagged = flagged[flagged["agent_id"] == picked_agent]
+    st.dataframe(
+        flagged[["conversation_id", "agent_id", "started_at", "issue_category", "flags",
+                 "summary"]].head(200),
+        hide_index=True,
+        width="stretch",
+        key="flagged_table",
+    )  # fmt: skip

@@ -1,0 +1,71 @@
+"""The LoRA adapters on a small stand-in network (the real model is exercised in the assets)."""
+
+import torch
+from torch import nn
+
+from hashira_assets.assistant.lora import add_lora, load_lora, lora_state, merge_lora
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q_proj = nn.Linear(6, 6)
+        self.down_proj = nn.Linear(6, 4)
+        self.other = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.other(self.down_proj(torch.relu(self.q_proj(x))))
+
+
+def _trained_adapters(model: nn.Module) -> list[nn.Parameter]:
+    trainable = add_lora(model, rank=2, alpha=4.0)
+    optimizer = torch.optim.SGD(trainable, lr=0.5)
+    x, y = torch.randn(32, 6), torch.randn(32, 4)
+    for _ in range(30):
+        loss = nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return trainable
+
+
+def test_adapters_start_as_identity_and_only_they_train():
+    torch.manual_seed(0)
+    model = Block()
+    x = torch.randn(5, 6)
+    before = model(x).detach()
+    frozen = {k: v.clone() for k, v in model.state_dict().items()}
+    trainable = add_lora(model, rank=2, alpha=4.0)
+    assert torch.allclose(model(x), before)  # B starts at zero
+    assert len(trainable) == 4  # q_proj and down_proj, A and B each
+    optimizer = torch.optim.SGD(trainable, lr=0.5)
+    for _ in range(10):
+        loss = model(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert not torch.allclose(model(x), before)
+    state = model.state_dict()
+    for key, value in frozen.items():
+        adapted = key.replace("q_proj.", "q_proj.base.").replace("down_proj.", "down_proj.base.")
+        assert torch.equal(state[adapted], value), key
+
+
+def test_merged_and_reloaded_models_match_the_trained_one():
+    torch.manual_seed(1)
+    model = Block()
+    base = {k: v.clone() for k, v in model.state_dict().items()}
+    _trained_adapters(model)
+    x = torch.randn(7, 6)
+    expected = model(x).detach()
+    saved = lora_state(model)
+    assert set(saved) == {
+        "q_proj.lora_a", "q_proj.lora_b", "down_proj.lora_a", "down_proj.lora_b"
+    }  # fmt: skip
+    reloaded = Block()
+    reloaded.load_state_dict(base)
+    load_lora(reloaded, saved, rank=2, alpha=4.0)
+    assert torch.allclose(reloaded(x), expected, atol=1e-6)
+    merged = merge_lora(reloaded)
+    assert isinstance(merged.q_proj, nn.Linear)
+    assert torch.allclose(merged(x), expected, atol=1e-5)
