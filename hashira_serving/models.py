@@ -86,10 +86,15 @@ def recommender_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+SUMMARY_FIGURES = ("rouge1", "rouge2", "rougeL", "category_accuracy", "faithfulness")
+
+
 def summarizer_comparison(metrics: Mapping[str, float]) -> pd.DataFrame:
-    """ROUGE of the trained summarizer and of the extractive baseline on the held-out set."""
+    """ROUGE, category accuracy and faithfulness of the trained summarizer and of the extractive
+    baseline on both held-out sets (new wording; new agents and issue mixes)."""
     rows = {
-        label: {m: metrics.get(f"{prefix}_{m}") for m in ("rouge1", "rouge2", "rougeL")}
+        f"{label}, {name}": {m: metrics.get(f"{prefix}_{name}_{m}") for m in SUMMARY_FIGURES}
+        for name in ("phrasing", "agents")
         for label, prefix in (("trained model", "heldout"), ("extractive baseline", "baseline"))
     }
     return pd.DataFrame.from_dict(rows, orient="index")

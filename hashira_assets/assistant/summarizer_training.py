@@ -50,10 +50,10 @@ class SummarizerBudget:
 
 
 PRESET_BUDGETS: dict[str, SummarizerBudget] = {
-    # Enough examples to learn the summary's form (with fewer, every summary it writes fails
-    # the fact check); few, short generations: the tests use the real model, bounded.
+    # A few short steps and generations: the tests use the real model, bounded. What it writes
+    # at this budget mostly fails the fact check, so the tests see the fallback too.
     "tiny": SummarizerBudget(
-        NeuralSettings(max_examples=48, budget_seconds=90, max_new_tokens=40),
+        NeuralSettings(max_examples=24, budget_seconds=60, max_new_tokens=40),
         eval_per_set=4,
     ),
     "small": SummarizerBudget(NeuralSettings(), eval_per_set=32),

@@ -11,6 +11,7 @@ labeler with their confidences.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -191,9 +192,27 @@ def load_support_summarizer(folder: Path) -> SupportSummarizer:
     load_lora(model, state, settings.rank, settings.alpha)
     model = merged_for_generation(model)
     labeler = joblib.load(folder / LABELER_FILE)
-    return SupportSummarizer(
-        neural_writer(model, tokenizer, settings), labeler, meta["product_names"], meta["kind"]
-    )
+    writer, name = gemini_first(neural_writer(model, tokenizer, settings), meta["kind"])
+    return SupportSummarizer(writer, labeler, meta["product_names"], name)
+
+
+def gemini_first(local: Writer, local_name: str) -> tuple[Writer, str]:
+    """Gemini writes the summaries when `GOOGLE_API_KEY` is set; a batch it fails on (quota,
+    timeout) is written by the local model. Without a key: the local model."""
+    key = os.environ.get("GOOGLE_API_KEY")
+    if not key:
+        return local, local_name
+    from resources.llm import GeminiProvider, LLMError
+
+    gemini = provider_writer(GeminiProvider(key))
+
+    def write(transcripts: Sequence[str]) -> list[str]:
+        try:
+            return gemini(transcripts)
+        except (LLMError, TimeoutError, ConnectionError):
+            return local(transcripts)
+
+    return write, f"gemini, else {local_name}"
 
 
 def is_support_summarizer(folder: Path) -> bool:

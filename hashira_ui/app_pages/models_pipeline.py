@@ -30,7 +30,10 @@ st.subheader("Champion models")
 comparisons = {
     "hashira-recommender": (recommender_comparison, "MAP@12 etc. on the last 7 days"),
     "hashira-forecaster": (forecaster_comparison, "backtest MASE and interval coverage"),
-    "hashira-summarizer": (summarizer_comparison, "ROUGE on the held-out phrasing set"),
+    "hashira-summarizer": (
+        summarizer_comparison,
+        "ROUGE, category accuracy and faithfulness on the held-out sets",
+    ),
     "hashira-battle-fit": (battle_fit_comparison, "AUC and calibration on the last weeks' battles"),
     "hashira-slayer-portraits": (portrait_comparison, "share the judge recognizes as requested"),
 }
