@@ -4,6 +4,7 @@ The facts a support summary can get wrong, and what counts as support for each:
 - order numbers (HM-…) and every other number (amounts, days, points, percentages, dates):
   the same token somewhere in the transcript;
 - products and product kinds (a catalog name, "katana", "whetstone"…): named in the transcript;
+- actions the summary says were asked for ("wanted to return") : named somewhere in the chat;
 - actions the summary says were taken, those a reader acts on (a refund, a replacement, store
   credit, a redelivery, a tracking link…; an address or a points balance is checked as numbers):
   an agent's sentence that offers or confirms it and does not negate it in the same clause
@@ -30,6 +31,19 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "redelivery": ("redeliver", "re-deliver", "reship", "send another", "resend"),
     "tracking": ("tracking",),
     "return label": ("return label", "prepaid label", "free label"),
+    # A return of the item itself ("a return", not "returned within 10 days" of a repair).
+    "return": (
+        "a return",
+        "free return",
+        "to return",
+        "return it",
+        "return the",
+        "send back",
+        "send it back",
+        "sent back",
+        "take it back",
+        "go back",
+    ),
     "discount": ("discount", "% off", "percent off"),
     "cancellation": ("cancel",),
     "exchange": ("exchange", "swap"),
@@ -40,6 +54,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "express delivery": ("express",),
     "gift wrap": ("gift wrap", "gift-wrap", "giftwrap"),
 }
+# Requests a summary may not invent (a return nobody asked for changes what the case is).
+CHECKED_REQUESTS = frozenset(
+    {"refund", "replacement", "return", "cancellation", "exchange", "redelivery", "store credit"}
+)
 # Words just before an action word that make it a request or a refusal, not something done.
 _NOT_A_CLAIM = re.compile(
     r"\b(wanted|wants|want|asked|asking|requested|request|hoped|hoping|would like|whether|"
@@ -102,6 +120,37 @@ def _offered(sentence: str, word: str) -> bool:
     return False
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two words differ by at most one typo (a letter dropped, added, changed or two
+    swapped)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def mentioned_actions(text: str, typos: bool = False) -> set[str]:
+    """Actions a text names at all, asked for or done; with `typos`, a word one slip away from
+    an action's key word counts (customers' "retrn")."""
+    lowered = text.lower()
+    found = {action for action, words in ACTIONS.items() if any(w in lowered for w in words)}
+    if typos:
+        tokens = set(re.findall(r"[a-z]{4,}", lowered))
+        for action, words in ACTIONS.items():
+            keys = {w.split()[-1] for w in words if len(w.split()[-1]) >= 5}
+            if any(_one_edit(key, token) for key in keys for token in tokens):
+                found.add(action)
+    return found
+
+
 def claimed_actions(summary: str) -> set[str]:
     """Actions a summary says were taken (requests and refusals excluded)."""
     lowered = summary.lower()
@@ -157,8 +206,13 @@ def unsupported_facts(
         ):
             out.append(UnsupportedFact("product", kind))
     offered = supported_actions(transcript)
-    for action in sorted(claimed_actions(_without_quotes(summary)) - offered):
+    claimed = claimed_actions(_without_quotes(summary))
+    for action in sorted(claimed - offered):
         out.append(UnsupportedFact("action", action))
+    # What the summary says the customer wanted must at least be named in the chat.
+    asked = (mentioned_actions(summary) - claimed) & CHECKED_REQUESTS
+    for action in sorted(asked - mentioned_actions(transcript, typos=True)):
+        out.append(UnsupportedFact("request", action))
     return out
 
 

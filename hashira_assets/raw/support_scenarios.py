@@ -222,7 +222,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                 ),
                 "B": (
                     "Changed my mind about the {product}. Can it go back?",
-                    "the {product} is not for me after all",
+                    "the {product} is not for me after all, can it go back",
                 ),
             },
             {
@@ -435,7 +435,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
             },
         ),
         Scenario(
-            "wanted to swap the {product} in order {order} for the {style} version",
+            "wanted the {product} in order {order} changed to the {style} version",
             {
                 "A": ("I picked the wrong style, I wanted {style}. Can you swap it?",),
                 "B": ("could you change my order to the {style} one",),
