@@ -46,10 +46,19 @@ def summarize(
     if not file.exists():
         _err(f"error: {file} does not exist")
         raise typer.Exit(code=2)
-    transcript = file.read_text().strip()
-    if not transcript:
-        _err(f"error: {file} is empty")
-        raise typer.Exit(code=2)
+    from hashira_serving.summaries import checked_transcript
+
+    try:
+        transcript, notices = checked_transcript(file.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        _err(f"error: {file} is not a UTF-8 text file")
+        raise typer.Exit(code=2) from exc
+    except ValueError as exc:
+        message = "is empty" if "first" in str(exc) else "is not a text conversation"
+        _err(f"error: {file} {message}")
+        raise typer.Exit(code=2) from exc
+    for notice in notices:
+        _err(f"notice: {notice}")
     if backend == "extractive":
         summarizer = ExtractiveSummarizer()
     elif backend == "llm":
@@ -77,6 +86,8 @@ def summarize(
     typer.echo(f"issue category: {result.issue_category}")
     typer.echo(f"resolution: {result.resolution}")
     typer.echo(f"sentiment: {result.sentiment}")
+    if result.note:
+        _err(f"notice: {result.note}")
     _err(f"(summarizer: {summarizer.name})")
 
 

@@ -81,8 +81,8 @@ def summarizer():
     return _models.get(("summarizer", home_key(), version), load)
 
 
-def summarize(transcript: str) -> SummaryAnswer:
-    """Summarize one pasted conversation; ValueError for an empty or binary text."""
+def checked_transcript(transcript: str) -> tuple[str, list[str]]:
+    """(the transcript to summarize, notices); ValueError for an empty or binary text."""
     text = (transcript or "").strip()
     if not text:
         raise ValueError("Paste a conversation first.")
@@ -94,6 +94,12 @@ def summarize(transcript: str) -> SummaryAnswer:
         notices.append(
             f"The conversation was cut to its first {MAX_TRANSCRIPT_CHARS:,} characters."
         )
+    return text, notices
+
+
+def summarize(transcript: str) -> SummaryAnswer:
+    """Summarize one pasted conversation; ValueError for an empty or binary text."""
+    text, notices = checked_transcript(transcript)
     model, label = summarizer()
     result = model.summarize(text)
     if result.note:

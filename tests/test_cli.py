@@ -57,3 +57,21 @@ def test_materialize_refuses_an_unknown_selection(hashira_home):
     result = runner.invoke(app, ["materialize", "--select", "no_such_asset"])
     assert result.exit_code == 2
     assert "no_such_asset" in result.stderr
+
+
+def test_summarize_refuses_empty_and_binary_files(tmp_path):
+    empty, binary, latin = tmp_path / "e.txt", tmp_path / "b.txt", tmp_path / "l.txt"
+    empty.write_text("  \n")
+    binary.write_bytes(b"\x00\x01\x02" * 40)
+    latin.write_bytes(b"Customer: caf\xe9 \xff\xfe")
+    for path, words in ((empty, "is empty"), (binary, "not a text"), (latin, "not a UTF-8")):
+        result = runner.invoke(app, ["summarize", str(path), "--backend", "extractive"])
+        assert result.exit_code == 2 and words in result.output, result.output
+
+
+def test_summarize_with_the_extractive_backend(tmp_path):
+    chat = tmp_path / "chat.txt"
+    chat.write_text("Customer: my katana arrived chipped.\nAgent: A replacement is on its way.")
+    result = runner.invoke(app, ["summarize", str(chat), "--backend", "extractive"])
+    assert result.exit_code == 0, result.output
+    assert "my katana arrived chipped" in result.output and "issue category" in result.output
