@@ -11,11 +11,10 @@ import dataclasses
 
 import pandas as pd
 
+from hashira_assets.assistant.support_labels import NEEDS_REVIEW, RESOLVED
 from hashira_serving.errors import NotFoundError
 from hashira_serving.summaries import summaries
 
-NEEDS_REVIEW = "other / needs review"
-RESOLVED = "resolved"
 SENTIMENT_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 # Below this the summary's category is a guess: the conversation is flagged.
 LOW_CONFIDENCE = 0.5
