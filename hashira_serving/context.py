@@ -63,7 +63,8 @@ def published_table(
         except (MissingLakeTableError, FileNotFoundError) as exc:
             raise NotMaterializedError(
                 f"The table `{zone}/{table}` is not materialized yet: run `make demo`, or "
-                f"materialize `{asset}` in the Dagster UI."
+                f"materialize `{asset}` in the Dagster UI.",
+                asset=asset,
             ) from exc
 
     return _tables.get(key, load)

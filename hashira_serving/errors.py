@@ -4,7 +4,13 @@ from __future__ import annotations
 
 
 class NotMaterializedError(LookupError):
-    """An asset the request needs has not been materialized yet; the message says which."""
+    """An asset the request needs has not been materialized yet; the message says which, and
+    `asset` names it (when one asset is the answer), so a client can say whether it is being
+    built right now."""
+
+    def __init__(self, message: str, asset: str | None = None):
+        super().__init__(message)
+        self.asset = asset
 
 
 class ModelRefusedError(NotMaterializedError):
@@ -20,5 +26,6 @@ def missing(asset: str, what: str) -> NotMaterializedError:
     """The standard message for a missing asset."""
     return NotMaterializedError(
         f"{what} is not materialized yet: run `make demo`, or materialize `{asset}` in the "
-        "Dagster UI."
+        "Dagster UI.",
+        asset=asset,
     )

@@ -67,7 +67,8 @@ def champion_version() -> str:
         except NoChampionError as exc:
             raise NotMaterializedError(
                 "No recommender has been trained yet: run `make demo`, or materialize "
-                "`recommender_model` in the Dagster UI."
+                "`recommender_model` in the Dagster UI.",
+                asset="recommender_model",
             ) from exc
 
     return _versions.get(("recommender", home_key()), load)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import streamlit as st
 
+from hashira_serving import build_status
 from resources.app_database import Account
 
 ACCOUNT_KEY = "account"
@@ -52,7 +54,40 @@ def shop_session_id() -> int:
     return st.session_state["shop_session_id"]
 
 
+def dagster_url() -> str:
+    """Where the Dagster UI answers (HASHIRA_DAGSTER_URL, default the demo's :3000)."""
+    return os.environ.get("HASHIRA_DAGSTER_URL", "http://127.0.0.1:3000")
+
+
+# While the graph is being built, a waiting page looks again this often.
+BUILD_POLL_SECONDS = 10
+
+
 def show_missing(exc: Exception) -> None:
-    """Explain what is not materialized yet and stop the page."""
-    st.info(f"**Not materialized yet.** {exc}", icon="⏳")
+    """Explain what is not materialized yet and stop the page. While a run is building it, say
+    how far the run is and reload the page by itself once the asset has landed."""
+    asset = getattr(exc, "asset", None)
+    build = build_status.building_now()
+    if build is None or (asset is not None and not build.builds(asset)):
+        st.info(f"**Not materialized yet.** {exc}", icon="⏳")
+        st.stop()
+    waiting_for = f"`{asset}`" if asset else "what it needs"
+    st.info(
+        f"**Being built now.** This page shows up as soon as {waiting_for} is materialized; "
+        f"it looks again every {BUILD_POLL_SECONDS} s.",
+        icon="🔨",
+    )
+
+    @st.fragment(run_every=BUILD_POLL_SECONDS)
+    def progress() -> None:
+        now = build_status.building_now()
+        if now is None or (asset is not None and not now.builds(asset)):
+            st.rerun(scope="app")
+        st.progress(
+            len(now.steps_done) / max(now.steps_total, 1),
+            text=f"Run `{now.job_name}`: {now.summary()}",
+        )
+        st.link_button("Watch the run in the Dagster UI", f"{dagster_url()}/runs/{now.run_id}")
+
+    progress()
     st.stop()

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Start (or stop) the Dagster UI on :3000, Streamlit on :8501, the MLflow UI on :5000, the REST
-# API on :8000 and the stream consumer that keeps shoppers' last views online; pids are kept in .demo/.
+# API on :8000 and the stream consumer that keeps shoppers' last views online; pids are kept in
+# .demo/. While they start, the demo world is generated and the demo sign-ins created, so the app
+# can be signed into as soon as it answers; `make demo` then builds the rest of the graph as a
+# run of the Dagster UI (`hashira launch`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PIDS=.demo
 mkdir -p "$PIDS"
+export HASHIRA_PRESET=${DEMO_PRESET:-${HASHIRA_PRESET:-small}}
 
 stop() {
   for name in dagster streamlit mlflow api stream; do
@@ -31,13 +35,17 @@ if [[ "${1:-}" == "stop" ]]; then
 fi
 stop
 
-setsid "$BIN/dagster" dev -w workspace.yaml -h 127.0.0.1 -p 3000 >"$PIDS/dagster.log" 2>&1 &
+# The Dagster UI's runs execute two steps at a time on this 2-core machine: one thread each, so
+# two PyTorch or LightGBM steps side by side do not spin-wait on each other's core.
+OMP_NUM_THREADS=1 setsid "$BIN/dagster" dev -w workspace.yaml -h 127.0.0.1 -p 3000 \
+  >"$PIDS/dagster.log" 2>&1 &
 echo $! >"$PIDS/dagster.pid"
 setsid "$BIN/streamlit" run hashira_ui/streamlit_app.py --server.port 8501 \
   --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false \
   >"$PIDS/streamlit.log" 2>&1 &
 echo $! >"$PIDS/streamlit.pid"
 MLFLOW_URI=${MLFLOW_TRACKING_URI:-sqlite:///${HASHIRA_HOME:-$PWD/data}/mlflow/mlflow.db}
+mkdir -p "${HASHIRA_HOME:-$PWD/data}/mlflow"
 setsid "$BIN/mlflow" ui --backend-store-uri "$MLFLOW_URI" --host 127.0.0.1 --port 5000 \
   >"$PIDS/mlflow.log" 2>&1 &
 echo $! >"$PIDS/mlflow.pid"
@@ -46,9 +54,15 @@ echo $! >"$PIDS/api.pid"
 setsid "$BIN/hashira" stream-consume >"$PIDS/stream.log" 2>&1 &
 echo $! >"$PIDS/stream.pid"
 
+# The world the demo sign-ins are linked to (seconds at `small`), while the servers start.
+echo "generating the $HASHIRA_PRESET world for the demo sign-ins"
+"$BIN/hashira" materialize --preset "$HASHIRA_PRESET" --select 'group:raw' --log-level WARNING \
+  >"$PIDS/world.log" 2>&1 || { echo "generating the world failed; see $PIDS/world.log" >&2; exit 1; }
+"$BIN/hashira" demo-accounts
+
 wait_for() {
   local url=$1 name=$2
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 180); do
     if curl -fs -o /dev/null "$url"; then echo "$name is up: $url"; return 0; fi
     sleep 1
   done

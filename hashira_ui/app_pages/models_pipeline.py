@@ -4,7 +4,7 @@ import os
 
 import streamlit as st
 
-from hashira_serving import models
+from hashira_serving import build_status, models
 from hashira_serving.context import mlflow
 from hashira_serving.models import (
     MODELS,
@@ -15,16 +15,31 @@ from hashira_serving.models import (
     recommender_comparison,
     summarizer_comparison,
 )
-from hashira_ui.session import require_role
+from hashira_ui.session import dagster_url, require_role
 
 require_role("staff")
 st.title("🧪 Models & pipeline")
 
-dagster_url = os.environ.get("HASHIRA_DAGSTER_URL", "http://127.0.0.1:3000")
 mlflow_url = os.environ.get("HASHIRA_MLFLOW_URL", "http://127.0.0.1:5000")
 links = st.columns(2)
-links[0].link_button("Open the Dagster UI", dagster_url, icon="🛠️")
+links[0].link_button("Open the Dagster UI", dagster_url(), icon="🛠️")
 links[1].link_button("Open the MLflow UI", mlflow_url, icon="📒")
+
+
+@st.fragment(run_every=10)
+def build_in_progress() -> None:
+    """The run building the graph now, if any, with its progress."""
+    build = build_status.building_now()
+    if build is None:
+        return
+    st.progress(
+        len(build.steps_done) / max(build.steps_total, 1),
+        text=f"🔨 Being built now, run `{build.job_name}`: {build.summary()}",
+    )
+    st.link_button("Watch the run", f"{dagster_url()}/runs/{build.run_id}")
+
+
+build_in_progress()
 
 st.subheader("Champion models")
 comparisons = {
