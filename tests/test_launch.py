@@ -46,7 +46,10 @@ def test_a_launch_request_covers_the_worlds_days_and_runs_steps_side_by_side():
     assert tags["dagster/asset_partition_range_end"] == "2026-10-31"
     assert tags["hashira/preset"] == "tiny"
     executor = request.run_config()["execution"]["config"]["multiprocess"]
-    assert executor == {"max_concurrent": 2, "start_method": {"forkserver": {}}}
+    assert executor == {
+        "max_concurrent": 2,
+        "start_method": {"forkserver": {"preload_modules": ["hashira_assets.definitions"]}},
+    }
 
 
 @pytest.mark.parametrize(
