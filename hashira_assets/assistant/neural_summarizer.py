@@ -9,6 +9,7 @@ batched, greedy, on length-sorted batches; the adapters are merged into the weig
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 import re
 import time
@@ -165,6 +166,65 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 @torch.no_grad()
+@torch.no_grad()
+def greedy_continuations(
+    model: Any,
+    ids: torch.Tensor,
+    mask: torch.Tensor,
+    max_new_tokens: int,
+    end_id: int,
+    line_break_ids: frozenset[int] = frozenset(),
+) -> list[list[int]]:
+    """Greedy continuations of a left-padded batch: each ends before the end token, or with the
+    first token that holds a line break (only the first line is wanted).
+
+    What `model.generate` does greedily, except that a row leaves the batch (and its cache rows
+    with it) as soon as it stops: a batch costs its rows' own lengths, not its longest row's
+    times the batch (summaries vary from a dozen tokens to the limit)."""
+    rows = list(range(ids.shape[0]))
+    out: list[list[int]] = [[] for _ in rows]
+    # Left padding: positions count from each row's first real token, as `generate` does.
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    step = model(
+        input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1
+    )
+    cache = step.past_key_values
+    for _ in range(max_new_tokens):
+        tokens = step.logits[:, -1].argmax(-1)
+        keep = []
+        for slot, (row, token) in enumerate(zip(rows, tokens.tolist(), strict=True)):
+            if token == end_id:
+                continue
+            out[row].append(token)
+            if token not in line_break_ids:
+                keep.append(slot)
+        if not keep or len(out[rows[keep[0]]]) >= max_new_tokens:
+            break
+        if len(keep) < len(rows):
+            index = torch.tensor(keep)
+            cache.batch_select_indices(index)
+            tokens, mask, positions = tokens[index], mask[index], positions[index]
+            rows = [rows[slot] for slot in keep]
+        mask = torch.cat([mask, mask.new_ones((len(rows), 1))], dim=1)
+        positions = positions[:, -1:] + 1
+        step = model(
+            input_ids=tokens[:, None],
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+        )
+        cache = step.past_key_values
+    return out
+
+
+@functools.cache
+def line_break_ids(tokenizer: Any) -> frozenset[int]:
+    """The vocabulary's tokens that hold a line break."""
+    return frozenset(i for i in tokenizer.get_vocab().values() if "\n" in tokenizer.decode([i]))
+
+
+@torch.no_grad()
 def generate(
     model: Any,
     tokenizer: Any,
@@ -177,22 +237,18 @@ def generate(
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     out: list[str] = [""] * len(prompts)
     pad = tokenizer.pad_token_id
+    breaks = line_break_ids(tokenizer)
     done = 0
     for start in range(0, len(order), settings.generate_batch):
         part = order[start : start + settings.generate_batch]
         width = max(len(prompts[i]) for i in part)
         ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in part])
         mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in part])
-        generated = model.generate(
-            input_ids=ids,
-            attention_mask=mask,
-            max_new_tokens=settings.max_new_tokens,
-            do_sample=False,
-            pad_token_id=pad,
-            eos_token_id=tokenizer.eos_token_id,
+        continuations = greedy_continuations(
+            model, ids, mask, settings.max_new_tokens, tokenizer.eos_token_id, breaks
         )
-        for row, i in zip(generated[:, width:], part, strict=True):
-            text = tokenizer.decode(row, skip_special_tokens=True)
+        for tokens, i in zip(continuations, part, strict=True):
+            text = tokenizer.decode(tokens, skip_special_tokens=True)
             out[i] = _SPACE_RE.sub(" ", text.split("\n")[0]).strip()
         done += len(part)
         progress(done, len(prompts))

@@ -1,0 +1,78 @@
+"""The summarizer's greedy decoding, which drops rows from the batch as they end, writes exactly
+what `model.generate` writes greedily (on a small random Llama, the bundled model's family)."""
+
+import pytest
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from hashira_assets.assistant.neural_summarizer import greedy_continuations
+
+PAD = 0
+
+
+@pytest.fixture(scope="module")
+def llama():
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=128,
+        tie_word_embeddings=True,
+        # Larger weights than the default: greedy decoding of a random model then varies
+        # instead of repeating one token.
+        initializer_range=0.3,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+def left_padded(prompts: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(map(len, prompts))
+    ids = torch.tensor([[PAD] * (width - len(p)) + p for p in prompts])
+    mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+    return ids, mask
+
+
+def reference(model, ids, mask, max_new_tokens: int, end_id: int | None) -> list[list[int]]:
+    """`generate`'s greedy tokens per row, cut before the end token."""
+    out = model.generate(
+        input_ids=ids,
+        attention_mask=mask,
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        pad_token_id=PAD,
+        eos_token_id=end_id,
+    )[:, ids.shape[1] :].tolist()
+    return [row[: row.index(end_id)] if end_id in row else row for row in out]
+
+
+def test_rows_that_end_early_leave_the_batch_and_the_rest_match_generate(llama):
+    generator = torch.Generator().manual_seed(3)
+    prompts = [torch.randint(1, 64, (n,), generator=generator).tolist() for n in (5, 9, 3, 7)]
+    ids, mask = left_padded(prompts)
+    free = reference(llama, ids, mask, 12, end_id=None)
+    # An end token that one row writes at its fourth step (and not before): that row stops
+    # early, the others go on with a smaller batch.
+    end_id = next(
+        row[3] for row in free if row[3] not in row[:3] and any(row[3] not in r for r in free)
+    )
+    expected = reference(llama, ids, mask, 12, end_id=end_id)
+    got = greedy_continuations(llama, ids, mask, 12, end_id)
+    assert got == expected
+    assert min(map(len, got)) < 12 <= max(map(len, got))
+
+
+def test_a_line_break_token_ends_its_row_and_is_kept(llama):
+    ids, mask = left_padded([[5, 6, 7], [9, 10, 11, 12]])
+    free = reference(llama, ids, mask, 8, end_id=None)
+    line_break = free[0][2]
+    got = greedy_continuations(
+        llama, ids, mask, 8, end_id=-1, line_break_ids=frozenset({line_break})
+    )
+    assert got[0] == free[0][: free[0].index(line_break) + 1]
+    for row, tokens in zip(free, got, strict=True):
+        cut = row.index(line_break) + 1 if line_break in row else len(row)
+        assert tokens == row[:cut]
