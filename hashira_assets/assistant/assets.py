@@ -27,6 +27,7 @@ from hashira_assets.assistant.summarizer_training import PRESET_BUDGETS, train_a
 from hashira_assets.assistant.summarizers import load_summarizer
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.metadata import markdown_preview
+from hashira_assets.priorities import LONGEST_PATH
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
@@ -46,6 +47,7 @@ class SummarizerTrainingConfig(Config):
     deps=["support_conversations", "products"],
     group_name="assistant",
     kinds={"mlflow"},
+    op_tags=LONGEST_PATH,
     check_specs=[gate_check_spec("summarizer_model")],
 )
 def summarizer_model(
@@ -95,7 +97,12 @@ def summarizer_model(
     )
 
 
-@asset(deps=["support_conversations", summarizer_model], group_name="assistant", kinds={"parquet"})
+@asset(
+    deps=["support_conversations", summarizer_model],
+    group_name="assistant",
+    kinds={"parquet"},
+    op_tags=LONGEST_PATH,
+)
 def conversation_summaries(
     context: AssetExecutionContext,
     world: SyntheticWorldResource,

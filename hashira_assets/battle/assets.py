@@ -20,6 +20,7 @@ from hashira_assets.battle.training import (
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
+from hashira_assets.priorities import SHOP_FIRST
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
@@ -41,6 +42,7 @@ class BattleTrainingConfig(Config):
     group_name="battle",
     kinds={"lightgbm", "mlflow"},
     check_specs=[gate_check_spec("battle_fit_model")],
+    op_tags=SHOP_FIRST,
 )
 def battle_fit_model(
     context: AssetExecutionContext,

@@ -10,6 +10,7 @@ from dagster import (
 )
 
 from hashira_assets.lake.landing import land_table
+from hashira_assets.priorities import SHOP_FIRST
 from hashira_assets.raw.generate import RAW_TABLES
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
@@ -24,6 +25,7 @@ def lake_raw_asset(table: str) -> AssetsDefinition:
         deps=[table, "app_customers"] if table == "customers" else [table],
         group_name="lake",
         kinds={"parquet"},
+        op_tags=SHOP_FIRST,
         description=f"The raw `{table}` table landed in the data lake's raw zone.",
     )
     def _lake_raw_table(

@@ -18,6 +18,7 @@ from hashira_assets.battle.registry import load_battle_champion
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
+from hashira_assets.priorities import SHOP_FIRST
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from hashira_assets.recommender.battle_fit import WinChance
 from hashira_assets.recommender.data import SHOP_INPUTS, load_shop_data
@@ -77,6 +78,7 @@ def _metrics_table(results: dict) -> str:
     group_name="recommender",
     kinds={"lightgbm", "mlflow"},
     check_specs=[gate_check_spec("recommender_model")],
+    op_tags=SHOP_FIRST,
 )
 def recommender_model(
     context: AssetExecutionContext,
@@ -134,7 +136,7 @@ def recommender_model(
     )
 
 
-@asset(deps=[recommender_model], group_name="recommender", kinds={"parquet"})
+@asset(deps=[recommender_model], group_name="recommender", kinds={"parquet"}, op_tags=SHOP_FIRST)
 def user_recommendations(
     context: AssetExecutionContext, mlflow_tracking: MlflowTrackingResource
 ) -> MaterializeResult:

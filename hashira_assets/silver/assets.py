@@ -19,6 +19,7 @@ from pydantic import Field
 
 from hashira_assets.metadata import markdown_table
 from hashira_assets.partitions import EVENT_DAYS, SINGLE_RUN, partition_dates
+from hashira_assets.priorities import SHOP_FIRST
 from hashira_assets.silver.rules import (
     RULES,
     SILVER_EVENT_SCHEMA,
@@ -35,7 +36,7 @@ from resources.lake import LakeResource
 ZONE = "silver"
 
 
-@asset(deps=["lake_raw_customers"], group_name="silver", kinds={"pyspark"})
+@asset(deps=["lake_raw_customers"], group_name="silver", kinds={"pyspark"}, op_tags=SHOP_FIRST)
 def silver_customers(pyspark: PySparkResource, lake: LakeResource) -> MaterializeResult:
     """Customers with typed columns and one row per customer id."""
     spark = pyspark.spark_session
@@ -43,7 +44,7 @@ def silver_customers(pyspark: PySparkResource, lake: LakeResource) -> Materializ
     return written(write_with_metadata(spark, frame, lake, ZONE, "customers"))
 
 
-@asset(deps=["lake_raw_products"], group_name="silver", kinds={"pyspark"})
+@asset(deps=["lake_raw_products"], group_name="silver", kinds={"pyspark"}, op_tags=SHOP_FIRST)
 def silver_products(pyspark: PySparkResource, lake: LakeResource) -> MaterializeResult:
     """Products with typed columns, one row per product id, no negative price or stock."""
     spark = pyspark.spark_session
@@ -98,6 +99,7 @@ class SilverQualityConfig(Config):
     ],
     partitions_def=EVENT_DAYS,
     backfill_policy=SINGLE_RUN,
+    op_tags=SHOP_FIRST,
 )
 def silver_events(
     context: AssetExecutionContext,
