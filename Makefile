@@ -45,10 +45,11 @@ dagster-home: install
 	$(BIN)/hashira dagster-yaml
 
 # The servers first (they answer within a minute or two of a fresh clone), then the whole graph
-# as a `full_refresh` run of the Dagster UI's own, followed here; Ctrl-C stops following only.
+# as a `full_refresh` run of the Dagster UI's own, followed here (the demo sign-ins are made as
+# soon as the world is generated); Ctrl-C stops following only.
 demo: install dagster-home
 	DEMO_PRESET=$(DEMO_PRESET) bash scripts/demo.sh
-	$(BIN)/hashira launch full_refresh --preset $(DEMO_PRESET)
+	$(BIN)/hashira launch full_refresh --preset $(DEMO_PRESET) --demo-accounts
 
 demo-stop:
 	bash scripts/demo.sh stop

@@ -7,10 +7,12 @@ live (two steps at a time) while the app's pages say what they are still waiting
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
+from hashira_cli.accounts import demo_accounts
 from hashira_serving.build_status import RunProgress, duration_text, run_progress
 from resources import settings
 
@@ -44,8 +46,15 @@ def progress_lines(before: RunProgress | None, now: RunProgress) -> list[str]:
     return lines
 
 
-def follow(run_id: str, poll_seconds: float = POLL_SECONDS) -> RunProgress:
-    """Print a run's steps as they start and end until the run finishes; returns the last look."""
+# The demo sign-ins link to generated customers, so they are made once the run has this.
+WORLD_ASSET = "customers"
+
+
+def follow(
+    run_id: str, poll_seconds: float = POLL_SECONDS, on_world: Callable[[], None] | None = None
+) -> RunProgress:
+    """Print a run's steps as they start and end until the run finishes; returns the last look.
+    `on_world` is called once, when the run has generated the world."""
     from hashira_assets.lakehouse import dagster_instance
 
     instance = dagster_instance()
@@ -57,6 +66,9 @@ def follow(run_id: str, poll_seconds: float = POLL_SECONDS) -> RunProgress:
             now = run_progress(instance, run_id)
             for line in progress_lines(before, now):
                 typer.echo(line)
+            if on_world is not None and WORLD_ASSET in now.materialized_assets:
+                on_world()
+                on_world = None
             if now.finished:
                 return now
             before = now
@@ -76,6 +88,13 @@ def launch(
     follow_run: Annotated[
         bool, typer.Option("--follow/--no-follow", help="Print progress until the run ends.")
     ] = True,
+    with_demo_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--demo-accounts/--no-demo-accounts",
+            help="Create the demo sign-ins as soon as the run has generated the world.",
+        ),
+    ] = False,
 ) -> None:
     """Launch a job through the running Dagster UI (it shows the run live) and follow it."""
     from jobs.launch import LaunchError, LaunchRequest
@@ -95,7 +114,7 @@ def launch(
         return
     started = time.monotonic()
     try:
-        last = follow(run_id)
+        last = follow(run_id, on_world=demo_accounts if with_demo_accounts else None)
     except KeyboardInterrupt:
         _err(f"\nstopped following; the run goes on: http://{host}:{port}/runs/{run_id}")
         raise typer.Exit(code=130) from None

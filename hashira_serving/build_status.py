@@ -10,9 +10,8 @@ import dataclasses
 import time
 
 from hashira_serving.cache import cache
+from jobs.run_records import active_run_ids, materialized_assets, planned_assets
 
-# Runs that have not finished yet.
-ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 FINISHED_STATUSES = ("SUCCESS", "FAILURE", "CANCELED")
 BUILD_TTL_SECONDS = 5.0
 
@@ -71,8 +70,6 @@ def duration_text(seconds: float) -> str:
 
 def run_progress(instance, run_id: str) -> RunProgress:
     """A run's progress from its record, its plan and its events."""
-    from dagster import DagsterEventType
-
     record = instance.get_run_record_by_id(run_id)
     if record is None:
         raise LookupError(f"no run {run_id} in this Dagster instance")
@@ -84,8 +81,8 @@ def run_progress(instance, run_id: str) -> RunProgress:
         s.step_key for s in stats if s.status is not None and s.status.value == "FAILURE"
     )
     running = tuple(s.step_key for s in stats if s.end_time is None and s.start_time is not None)
-    planned = _asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
-    materialized = _asset_keys(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION)
+    planned = planned_assets(instance, run_id)
+    materialized = materialized_assets(instance, run_id)
     return RunProgress(
         run_id=run_id,
         job_name=run.job_name,
@@ -109,23 +106,10 @@ def _planned_step_count(instance, run) -> int:
     return len(keys)
 
 
-def _asset_keys(instance, run_id: str, event_type) -> frozenset[str]:
-    records = instance.get_records_for_run(run_id, of_type=event_type).records
-    return frozenset(
-        r.event_log_entry.dagster_event.asset_key.to_user_string()
-        for r in records
-        if r.event_log_entry.dagster_event is not None
-        and r.event_log_entry.dagster_event.asset_key is not None
-    )
-
-
 def active_run_id(instance) -> str | None:
     """The newest run that has not finished, if any."""
-    from dagster import DagsterRunStatus, RunsFilter
-
-    statuses = [DagsterRunStatus(s) for s in ACTIVE_STATUSES]
-    records = instance.get_run_records(filters=RunsFilter(statuses=statuses), limit=1)
-    return records[0].dagster_run.run_id if records else None
+    ids = active_run_ids(instance, limit=1)
+    return ids[0] if ids else None
 
 
 _builds = cache(ttl=BUILD_TTL_SECONDS, max_entries=4)

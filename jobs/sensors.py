@@ -32,6 +32,7 @@ from jobs.asset_jobs import (
     summarize_conversations,
 )
 from jobs.landing import EventThresholds, land_app_conversations, land_app_events
+from jobs.run_records import run_building
 from jobs.triggers import (
     catalog_needs_reindex,
     catalog_state,
@@ -102,6 +103,11 @@ def catalog_changed(context: SensorEvaluationContext, world: SyntheticWorldResou
         state = catalog_state(world.path)
     except FileNotFoundError as exc:
         return SkipReason(f"no catalog yet: {exc}")
+    building = run_building(context.instance, "product_index")
+    if building is not None:
+        # A running full refresh or re-index builds it from the files as they are now; the
+        # cursor stays, so a change made after that run started still gets its own run.
+        return SkipReason(f"run {building} is building the product index")
     latest = context.instance.get_latest_materialization_event(AssetKey("product_index"))
     last_indexed = latest.timestamp if latest is not None else None
     if not catalog_needs_reindex(state, context.cursor, last_indexed):

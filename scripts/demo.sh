@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Start (or stop) the Dagster UI on :3000, Streamlit on :8501, the MLflow UI on :5000, the REST
 # API on :8000 and the stream consumer that keeps shoppers' last views online; pids are kept in
-# .demo/. While they start, the demo world is generated and the demo sign-ins created, so the app
-# can be signed into as soon as it answers; `make demo` then builds the rest of the graph as a
-# run of the Dagster UI (`hashira launch`).
+# .demo/. `make demo` then builds the graph as a run of the Dagster UI (`hashira launch`), which
+# creates the demo sign-ins as soon as the world is generated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -53,12 +52,6 @@ setsid "$BIN/hashira" api --host 127.0.0.1 --port 8000 >"$PIDS/api.log" 2>&1 &
 echo $! >"$PIDS/api.pid"
 setsid "$BIN/hashira" stream-consume >"$PIDS/stream.log" 2>&1 &
 echo $! >"$PIDS/stream.pid"
-
-# The world the demo sign-ins are linked to (seconds at `small`), while the servers start.
-echo "generating the $HASHIRA_PRESET world for the demo sign-ins"
-"$BIN/hashira" materialize --preset "$HASHIRA_PRESET" --select 'group:raw' --log-level WARNING \
-  >"$PIDS/world.log" 2>&1 || { echo "generating the world failed; see $PIDS/world.log" >&2; exit 1; }
-"$BIN/hashira" demo-accounts
 
 wait_for() {
   local url=$1 name=$2

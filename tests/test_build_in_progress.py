@@ -3,6 +3,7 @@ is being built and how far the run is, instead of only "not materialized"."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -10,9 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hashira_assets.definitions import build_definitions
+from hashira_assets.raw.world_resource import SyntheticWorldResource
 from hashira_serving import accounts as auth
 from hashira_serving import readiness
 from jobs.launch import LaunchRequest
+from jobs.sensors import catalog_changed
 from resources.app_database import AppDatabaseResource
 
 pytestmark = pytest.mark.slow
@@ -67,3 +70,25 @@ def test_readiness_names_the_run_building_what_is_missing(building):
     for name, asset in (("recommender", "recommender_model"), ("product_index", "product_index")):
         assert checks[name].startswith(f"being built now: `{asset}` is planned in run {building}")
         assert "0 of 31 steps done" in checks[name]
+
+
+def test_the_catalog_sensor_waits_for_a_run_that_builds_the_index(tiny_world, tmp_path):
+    """A full refresh builds the product index itself: the sensor requests no second index
+    while that run is unfinished, and keeps its cursor for a change made meanwhile."""
+    raw = tmp_path / "raw"
+    for table in ("products", "product_faqs"):
+        shutil.copytree(tiny_world.out_dir / table, raw / table)
+    resources = {"world": SyntheticWorldResource(raw_dir=str(raw))}
+    job = build_definitions("local", preset="tiny").resolve_job_def("full_refresh")
+    with dg.instance_for_test() as instance:
+        run = instance.create_run_for_job(
+            job,
+            status=dg.DagsterRunStatus.STARTED,
+            tags=LaunchRequest("full_refresh", "tiny").tags(),
+        )
+        waiting = catalog_changed(dg.build_sensor_context(instance=instance, resources=resources))
+        assert isinstance(waiting, dg.SkipReason)
+        assert waiting.skip_message == f"run {run.run_id} is building the product index"
+        instance.report_run_failed(run)
+        after = catalog_changed(dg.build_sensor_context(instance=instance, resources=resources))
+        assert len(after.run_requests) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from hashira_cli.launch import progress_lines
+from hashira_cli.launch import follow, progress_lines
 from hashira_serving.build_status import (
     RunProgress,
     active_run_id,
@@ -170,3 +170,23 @@ def _bypassing_validation(job_name: str) -> LaunchRequest:
     object.__setattr__(request, "seed", 42)
     object.__setattr__(request, "max_concurrent", 2)
     return request
+
+
+@dg.asset(name="customers")
+def world_customers() -> int:
+    return 3
+
+
+def test_following_a_run_prints_its_steps_and_makes_the_demo_sign_ins_once(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    calls = []
+    with dg.DagsterInstance.get() as instance:
+        run_id = dg.materialize([world_customers, first_table], instance=instance).run_id
+    last = follow(run_id, poll_seconds=0, on_world=lambda: calls.append("accounts"))
+    assert last.status == "SUCCESS" and calls == ["accounts"]
+    printed = capsys.readouterr().out
+    # Its first look finds the run over: both steps are listed as done.
+    assert "done     customers (2/2 steps)" in printed
+    assert "done     first_table (2/2 steps)" in printed
