@@ -18,6 +18,10 @@ from typing import Any
 
 import torch
 
+from hashira_assets.assistant.constrained_decoding import (
+    TranscriptConstraint,
+    constraint_vocabulary,
+)
 from hashira_assets.assistant.faithfulness import SPEAKER_RE
 from hashira_assets.assistant.lora import add_lora, merge_lora
 
@@ -41,6 +45,9 @@ class NeuralSettings:
     max_chat_tokens: int = 320  # longer chats keep their start and their end
     max_new_tokens: int = 64
     generate_batch: int = 16
+    # Digits spell only the transcript's numbers; actions it never names are not written
+    # (`constrained_decoding`).
+    constrained: bool = True
     seed: int = 0
 
 
@@ -174,13 +181,15 @@ def greedy_continuations(
     max_new_tokens: int,
     end_id: int,
     line_break_ids: frozenset[int] = frozenset(),
+    constraints: Sequence[TranscriptConstraint] | None = None,
 ) -> list[list[int]]:
     """Greedy continuations of a left-padded batch: each ends before the end token, or with the
     first token that holds a line break (only the first line is wanted).
 
     What `model.generate` does greedily, except that a row leaves the batch (and its cache rows
     with it) as soon as it stops: a batch costs its rows' own lengths, not its longest row's
-    times the batch (summaries vary from a dozen tokens to the limit)."""
+    times the batch (summaries vary from a dozen tokens to the limit). With `constraints` (one
+    per row), each row writes only what its constraint allows."""
     rows = list(range(ids.shape[0]))
     out: list[list[int]] = [[] for _ in rows]
     # Left padding: positions count from each row's first real token, as `generate` does.
@@ -190,12 +199,18 @@ def greedy_continuations(
     )
     cache = step.past_key_values
     for _ in range(max_new_tokens):
-        tokens = step.logits[:, -1].argmax(-1)
+        logits = step.logits[:, -1]
+        if constraints is not None:
+            for slot, row in enumerate(rows):
+                constraints[row].restrict(logits[slot])
+        tokens = logits.argmax(-1)
         keep = []
         for slot, (row, token) in enumerate(zip(rows, tokens.tolist(), strict=True)):
             if token == end_id:
                 continue
             out[row].append(token)
+            if constraints is not None:
+                constraints[row].advance(token)
             if token not in line_break_ids:
                 keep.append(slot)
         if not keep or len(out[rows[keep[0]]]) >= max_new_tokens:
@@ -238,14 +253,20 @@ def generate(
     out: list[str] = [""] * len(prompts)
     pad = tokenizer.pad_token_id
     breaks = line_break_ids(tokenizer)
+    vocabulary = constraint_vocabulary(tokenizer) if settings.constrained else None
     done = 0
     for start in range(0, len(order), settings.generate_batch):
         part = order[start : start + settings.generate_batch]
         width = max(len(prompts[i]) for i in part)
         ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in part])
         mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in part])
+        constraints = (
+            [TranscriptConstraint(vocabulary, transcripts[i]) for i in part]
+            if settings.constrained
+            else None
+        )
         continuations = greedy_continuations(
-            model, ids, mask, settings.max_new_tokens, tokenizer.eos_token_id, breaks
+            model, ids, mask, settings.max_new_tokens, tokenizer.eos_token_id, breaks, constraints
         )
         for tokens, i in zip(continuations, part, strict=True):
             text = tokenizer.decode(tokens, skip_special_tokens=True)
