@@ -71,6 +71,21 @@ def forecast(
     typer.echo(f"{'sum':<12}{frame['units'].sum():>9.2f}{'':>36}{frame['revenue'].sum():>13,.2f}")
 
 
+def _summary(report, levels) -> dict:
+    """Per level, the published forecast's figures: MASE relative to the seasonal naive and
+    interval coverage, averaged over the backtest folds and on the holdout (the last fold)."""
+    keys = ("relative_mase", "coverage_80", "randomized_coverage_80", "coverage_95",
+            "randomized_coverage_95")  # fmt: skip
+    return {
+        level: {
+            "model": report.chosen[level],
+            **{f"backtest_{k}": report.reconciled[level][k] for k in keys},
+            **{f"holdout_{k}": report.holdout[level][k] for k in keys},
+        }
+        for level in levels
+    }
+
+
 @bench_app.command("forecaster")
 def bench_forecaster(
     preset: Annotated[
@@ -86,26 +101,33 @@ def bench_forecaster(
     folds: Annotated[int, typer.Option(help="Backtest folds.")] = 3,
     horizon: Annotated[int, typer.Option(help="Backtest and forecast horizon, days.")] = 28,
     n_jobs: Annotated[int, typer.Option(help="LightGBM threads (2 only on an idle machine).")] = 1,
-    max_train_rows: Annotated[
-        int, typer.Option(help="Cap on the global model's rows.")
-    ] = 2_000_000,
-    n_estimators: Annotated[int, typer.Option(help="LightGBM boosting rounds.")] = 300,
+    max_train_rows: Annotated[int, typer.Option(help="Cap on the global model's rows.")] = 500_000,
+    n_estimators: Annotated[int, typer.Option(help="LightGBM boosting rounds.")] = 150,
+    final_refit: Annotated[
+        bool, typer.Option(help="Refit the final global model after calibrating it.")
+    ] = True,
+    real_series: Annotated[
+        str,
+        typer.Option(help="sktime data sets to check, comma-separated ('all', or 'none')."),
+    ] = "all",
 ) -> None:
     """Backtest metrics per level and model (vs the oracle), fit and predict time of the final
-    forecast of every series, peak memory, and the airline check."""
-    from hashira_assets.forecast.airline import airline_check
+    forecast of every series, peak memory, and the check on real series (sktime's data sets)."""
+    from hashira_assets.forecast.bundle import fit_bundle, forecast_levels, make_spec
+    from hashira_assets.forecast.realdata import REAL_SERIES_NAMES, real_series_benchmark
     from hashira_assets.forecast.series import LEVELS, load_oracle_units, load_sales_series
-    from hashira_assets.forecast.training import (
-        ForecastSettings,
-        backtest_all,
-        fit_bundle,
-        forecast_levels,
-        make_spec,
-    )
+    from hashira_assets.forecast.training import ForecastSettings, backtest_all
     from hashira_assets.raw.generate import read_manifest
     from resources import settings
     from resources.lake import LakeResource
 
+    wanted = () if real_series == "none" else REAL_SERIES_NAMES if real_series == "all" else (
+        tuple(name.strip() for name in real_series.split(","))
+    )  # fmt: skip
+    unknown = sorted(set(wanted) - set(REAL_SERIES_NAMES))
+    if unknown:
+        _err(f"error: unknown data sets {unknown}; choose from {', '.join(REAL_SERIES_NAMES)}")
+        raise typer.Exit(code=2)
     root = home or settings.hashira_home()
     try:
         manifest_preset = read_manifest(root / "raw")["config"]["preset"]
@@ -122,7 +144,9 @@ def bench_forecaster(
         n_jobs=n_jobs,
         max_rows=max_train_rows,
         n_estimators=n_estimators,
+        final_refit=final_refit,
     )
+    load_before = os.getloadavg()
     started = time.perf_counter()
     series = load_sales_series(lake)
     oracle = load_oracle_units(lake, series)
@@ -132,13 +156,16 @@ def bench_forecaster(
     )
     report = backtest_all(series, options, oracle, progress=_err)
     _err("final fit and forecast of every series")
-    spec = make_spec(options, report.chosen, report.reconciliation)
-    start = time.perf_counter()
+    spec = make_spec(options, report.chosen, report.reconciliation, report.intervals)
+    start, cpu_start = time.perf_counter(), time.process_time()
     bundle = fit_bundle(series, spec)
     fit_s = time.perf_counter() - start
     _, predict_s = forecast_levels(bundle, series, horizon)
-    _err("airline check")
-    airline = airline_check()
+    final_cpu_s = time.process_time() - cpu_start
+    _err(f"real series: {', '.join(wanted) or 'none'}")
+    start = time.perf_counter()
+    real = real_series_benchmark(wanted) if wanted else []
+    real_s = time.perf_counter() - start
     result = {
         "preset": preset,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
@@ -152,11 +179,18 @@ def bench_forecaster(
             "fit_s_per_level": bundle.fit_seconds,
             "predict_s": predict_s,
             "fit_and_predict_s": fit_s + predict_s,
+            "fit_and_predict_cpu_s": final_cpu_s,
         },
-        "airline": airline.as_dict(),
+        "summary": _summary(report, LEVELS),
+        "real_series": {r.name: r.as_dict() for r in real},
+        "real_series_beating_naive": f"{sum(r.beats_naive for r in real)}/{len(real)}",
+        "real_series_s": real_s,
         # ru_maxrss is in KiB on Linux: the process's peak resident memory.
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "total_s": time.perf_counter() - started,
+        "cpu_s": time.process_time(),
+        # What else ran: the 1-, 5- and 15-minute load averages before and after (2 cores).
+        "load_average": {"before": load_before, "after": os.getloadavg()},
     }
     out = json_out or Path("bench/results") / f"forecaster_{preset}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,17 +207,19 @@ def bench_forecaster(
             + f"; chosen {report.chosen[level]}"
         )
     for level in LEVELS:
-        r = report.reconciled[report.reconciliation][level]
+        r = report.reconciled[level]
         typer.echo(
             f"{level:9s} reconciled ({report.reconciliation}): {r['relative_mase']:.2f}x naive, "
-            f"80% coverage {r['coverage_80']:.3f}, 95% coverage {r['coverage_95']:.3f}"
+            f"80% coverage {r['coverage_80']:.3f} (randomized {r['randomized_coverage_80']:.3f}), "
+            f"95% {r['coverage_95']:.3f} ({r['randomized_coverage_95']:.3f})"
         )
     typer.echo(
         f"fit {fit_s:.1f}s + predict {predict_s:.1f}s for all series; "
         f"peak memory {result['peak_rss_mib']:.0f} MiB"
     )
-    typer.echo(
-        f"airline: {airline.chosen} MASE {airline.holdout_mase:.3f} vs seasonal naive "
-        f"{airline.naive_holdout_mase:.3f} on 1960"
-    )
+    for r in real:
+        typer.echo(
+            f"{r.name} ({r.frequency}): {r.chosen} holdout MASE {r.holdout_mase:.3f} vs seasonal "
+            f"naive {r.naive_holdout_mase:.3f}" + ("" if r.beats_naive else " (does not beat it)")
+        )
     typer.echo(f"wrote {out}")

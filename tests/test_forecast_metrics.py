@@ -9,7 +9,7 @@ from sktime.forecasting.naive import NaiveForecaster
 from sktime.performance_metrics.forecasting import mean_absolute_scaled_error
 
 from hashira_assets.forecast import metrics
-from hashira_assets.forecast.models import SeasonalNaiveForecaster, negative_binomial_quantile
+from hashira_assets.forecast.models import SeasonalNaiveForecaster
 
 # Two series, seasonal period 2. Series a alternates 1, 3; series b never sells.
 Y_TRAIN = np.array([[1, 0], [3, 0], [1, 0], [4, 0], [1, 0]], dtype=float)
@@ -101,34 +101,19 @@ def test_vectorized_seasonal_naive_equals_sktime_naive_forecaster():
             np.testing.assert_allclose(ours_int.to_numpy(), ref_int.to_numpy())
 
 
-def test_negative_binomial_quantiles():
-    mean = np.array([0.0, 2.0, 2.0])
-    assert negative_binomial_quantile(0.5, mean, 0.0).tolist() == [0.0, 2.0, 2.0]
-    # Overdispersion widens the upper quantile; zero mean stays exactly zero.
-    wide = negative_binomial_quantile(0.975, mean, 1.0)
-    narrow = negative_binomial_quantile(0.975, mean, 0.0)
-    assert wide[0] == 0.0 and wide[1] > narrow[1]
-
-
-def test_wide_evaluate_scorers_equal_sktimes():
-    from sktime.performance_metrics.forecasting import MeanAbsoluteError
-    from sktime.performance_metrics.forecasting.probabilistic import PinballLoss
-
-    from hashira_assets.forecast.backtest import WideMeanAbsoluteError, WidePinballLoss
+def test_backtest_folds_tile_the_end_of_the_history():
+    from hashira_assets.forecast.backtest import run_backtest
 
     rng = np.random.default_rng(2)
-    index = pd.date_range("2026-01-01", periods=30, freq="D")
-    y = pd.DataFrame(rng.poisson(2, (30, 3)).astype(float), index=index, columns=["a", "b", "c"])
-    model = SeasonalNaiveForecaster(sp=7).fit(y.iloc[:23])
-    fh = list(range(1, 8))
-    actual = y.iloc[23:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        point = model.predict(fh)
-        assert WideMeanAbsoluteError()(actual, point) == pytest.approx(
-            MeanAbsoluteError()(actual, point)
-        )
-        quantiles = model.predict_quantiles(fh, alpha=[0.1, 0.5, 0.9])
-        assert WidePinballLoss(alpha=[0.1, 0.5, 0.9])(actual, quantiles) == pytest.approx(
-            PinballLoss(alpha=[0.1, 0.5, 0.9])(actual, quantiles)
-        )
+    index = pd.date_range("2026-01-01", periods=40, freq="D")
+    y = pd.DataFrame(rng.poisson(2, (40, 2)).astype(float), index=index, columns=["a", "b"])
+    backtest = run_backtest(SeasonalNaiveForecaster(sp=7), y, None, 7, 3, 7, "naive")
+    tests = [fold.y_test.index for fold in backtest.folds]
+    assert [t[0] for t in tests] == [index[19], index[26], index[33]]
+    assert all(len(t) == 7 for t in tests) and tests[-1][-1] == index[-1]
+    for fold in backtest.folds:
+        # Each fold is fitted on every day before its first forecast day, and forecasts what the
+        # same model fitted directly forecasts.
+        assert fold.y_train.index[-1] == fold.y_test.index[0] - pd.Timedelta(days=1)
+        direct = SeasonalNaiveForecaster(sp=7).fit(fold.y_train).predict(list(range(1, 8)))
+        pd.testing.assert_frame_equal(fold.forecast.mean, direct, check_freq=False)

@@ -25,8 +25,16 @@ from tests.support.gate import assert_gate_both_ways
 
 pytestmark = pytest.mark.integration
 
+# Of the statistical candidates only AutoTheta (the fastest): the bench test below runs them all.
+LIGHT = ("seasonal_naive", "auto_theta", "lightgbm")
 SMALL = ForecastSettings(
-    horizon=14, folds=2, n_estimators=60, max_rows=100_000, n_origins=10, n_jobs=1
+    horizon=14,
+    folds=2,
+    n_estimators=60,
+    max_rows=100_000,
+    n_origins=10,
+    n_jobs=1,
+    candidates={"product": ("seasonal_naive", "lightgbm"), "category": LIGHT, "total": LIGHT},
 )
 NAIVE_ONLY = dataclasses.replace(SMALL, candidates={level: ("seasonal_naive",) for level in LEVELS})
 TRAINING_CONFIG = {
@@ -36,6 +44,8 @@ TRAINING_CONFIG = {
     "max_train_rows": 100_000,
     "n_origins": 10,
     "n_jobs": 1,
+    "category_candidates": list(LIGHT),
+    "total_candidates": list(LIGHT),
 }
 FORECAST_DAYS = 21
 runner = CliRunner()
@@ -217,19 +227,30 @@ def test_cli_without_forecasts_says_what_to_materialize(tmp_path):
     assert "materialize `sales_forecasts`" in result.output
 
 
-def test_bench_writes_metrics_timings_and_the_airline_check(lakehouse, tmp_path):
+def test_bench_writes_metrics_timings_and_the_real_series_check(lakehouse, tmp_path):
     out = tmp_path / "forecaster_tiny.json"
     args = ["bench", "forecaster", "--preset", "tiny", "--home", str(lakehouse.home)]
     small = ["--folds", "2", "--horizon", "14", "--n-estimators", "60", "--n-jobs", "1"]
-    result = runner.invoke(app, [*args, *small, "--json", str(out)])
+    real = ["--real-series", "airline"]
+    result = runner.invoke(app, [*args, *small, *real, "--json", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert set(report["backtest"]["models"]) == set(LEVELS)
-    assert {"mase", "smape", "bias", "coverage_80", "coverage_95", "fit_seconds"} <= set(
-        report["backtest"]["models"]["total"]["seasonal_naive"]
-    )
+    # Every statistical candidate was backtested at category and total level.
+    assert set(report["backtest"]["models"]["total"]) == {
+        "seasonal_naive", "arar", "auto_ets", "auto_theta", "auto_arima", "lightgbm",
+    }  # fmt: skip
+    assert {
+        "mase", "smape", "bias", "coverage_80", "randomized_coverage_80", "coverage_95",
+        "fit_seconds",
+    } <= set(report["backtest"]["models"]["total"]["seasonal_naive"])  # fmt: skip
+    assert set(report["summary"]) == set(LEVELS)
     assert report["final"]["fit_and_predict_s"] > 0 and report["peak_rss_mib"] > 0
-    assert report["airline"]["holdout_mase"] < report["airline"]["naive_holdout_mase"]
+    airline = report["real_series"]["airline"]
+    assert airline["beats_naive"] and airline["holdout_mase"] < airline["naive_holdout_mase"]
+    assert report["real_series_beating_naive"] == "1/1"
+    result = runner.invoke(app, [*args, "--real-series", "airline,moon"])
+    assert result.exit_code == 2 and "unknown data sets ['moon']" in result.output
 
 
 def test_bench_refuses_a_home_of_another_preset(lakehouse, tmp_path):

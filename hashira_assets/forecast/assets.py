@@ -14,6 +14,13 @@ from dagster import (
 )
 from pydantic import Field
 
+from hashira_assets.forecast.bundle import (
+    OutdatedBundleError,
+    fit_bundle,
+    forecast_levels,
+    load_bundle,
+    load_spec,
+)
 from hashira_assets.forecast.output import (
     coherence_report,
     forecast_table,
@@ -33,9 +40,6 @@ from hashira_assets.forecast.training import (
     MAX_FORECAST_DAYS,
     PROMOTION_METRIC,
     ForecastSettings,
-    fit_bundle,
-    forecast_levels,
-    load_bundle,
 )
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.lake.versions import inputs_table, table_versions
@@ -60,14 +64,22 @@ class ForecasterTrainingConfig(Config):
         default=28, description="Backtest horizon and the steps the global model learns."
     )
     backtest_folds: int = Field(default=3, description="Expanding-window backtest folds.")
-    n_estimators: int = Field(default=300, description="LightGBM boosting rounds.")
+    n_estimators: int = Field(default=150, description="LightGBM boosting rounds.")
+    learning_rate: float = Field(default=0.1, description="LightGBM learning rate.")
     max_train_rows: int = Field(
-        default=2_000_000, description="Cap on the global model's training rows."
+        default=500_000, description="Cap on the global model's training rows."
     )
     n_origins: int = Field(default=52, description="Weekly forecast origins the model learns from.")
+    final_refit: bool = Field(
+        default=True,
+        description="Refit the registered global model on all days after calibrating it.",
+    )
     product_candidates: list[str] = Field(
         default=list(DEFAULT_CANDIDATES["product"]),
-        description="Models backtested for products: seasonal_naive (always), arar, lightgbm.",
+        description=(
+            "Models backtested for products: seasonal_naive (always), arar, auto_ets, "
+            "auto_theta, auto_arima, lightgbm."
+        ),
     )
     category_candidates: list[str] = Field(
         default=list(DEFAULT_CANDIDATES["category"]), description="Models for categories."
@@ -92,8 +104,10 @@ class ForecasterTrainingConfig(Config):
                 "total": tuple(self.total_candidates),
             },
             n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
             max_rows=self.max_train_rows,
             n_origins=self.n_origins,
+            final_refit=self.final_refit,
             n_jobs=self.n_jobs,
             seed=self.seed,
         )
@@ -130,13 +144,14 @@ def forecaster_model(
             "MASE of mean": round(scores["mase_mean"], 3),
             "bias": round(scores["bias"], 3),
             "80% coverage": round(scores["coverage_80"], 3),
+            "80% randomized": round(scores["randomized_coverage_80"], 3),
             "95% coverage": round(scores["coverage_95"], 3),
             "chosen": "yes" if backtest.chosen[level] == name else "",
         }
         for level, models in backtest.model_scores().items()
         for name, scores in models.items()
     ]
-    reconciled = backtest.reconciled[backtest.reconciliation]
+    reconciled = backtest.reconciled
     return MaterializeResult(
         metadata={
             "mlflow_run_id": report.run_id,
@@ -150,8 +165,9 @@ def forecaster_model(
                 for level in LEVELS
             },
             **{
-                f"{level}_coverage_80": round(reconciled[level]["coverage_80"], 4)
+                f"{level}_{kind}coverage_80": round(reconciled[level][f"{kind}coverage_80"], 4)
                 for level in LEVELS
+                for kind in ("", "randomized_")
             },
             PROMOTION_METRIC: round(backtest.holdout_score, 4),
             "backtest": MetadataValue.md(markdown_table(rows)),
@@ -190,7 +206,12 @@ def sales_forecasts(
         raise ValueError(f"no champion version of {FORECASTER_MODEL_NAME}; run forecaster_model")
     series = load_sales_series(lake)
     with tempfile.TemporaryDirectory() as tmp:
-        bundle = load_bundle(mlflow_tracking.download_version(FORECASTER_MODEL_NAME, champion, tmp))
+        folder = mlflow_tracking.download_version(FORECASTER_MODEL_NAME, champion, tmp)
+        try:
+            bundle = load_bundle(folder)
+        except OutdatedBundleError as exc:
+            context.log.info(f"champion v{champion}: {exc}; refitting its specification")
+            bundle = fit_bundle(series, load_spec(folder))
     if bundle.data_end != str(series.end.date()):
         # The champion was fitted on older data: refit its specification on today's history.
         context.log.info(f"champion v{champion} saw data to {bundle.data_end}; refitting")

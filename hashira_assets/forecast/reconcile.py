@@ -9,9 +9,10 @@ Three methods, chosen by backtest:
 - `top_down`: the total as forecast; categories are scaled to add up to it, then products to
   their category (top-down with forecast proportions).
 
-A level's quantiles move with its mean: scaled by the same factor where the level's own mean is
-positive, shifted by the same amount where it is zero. Everything is clipped at zero first:
-demand is never negative.
+A level's quantiles move with its mean. A forecast that carries its calibrated distribution (the
+global model's) gets that distribution's quantiles at the new mean; any other is scaled by the
+same factor where the level's own mean is positive, shifted by the same amount where it is zero.
+Everything is clipped at zero first: demand is never negative.
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from hashira_assets.forecast.intervals import IntervalCalibration
+
 RECONCILIATION_METHODS = ("bottom_up", "middle_out", "top_down")
 
 
 @dataclasses.dataclass
 class LevelForecast:
-    """One level's forecasts: the mean and quantiles, each days x series."""
+    """One level's forecasts: the mean and quantiles, each days x series, and the calibrated
+    distribution the quantiles come from when the model has one (None: only the quantiles)."""
 
     mean: pd.DataFrame
     quantiles: dict[float, pd.DataFrame]
+    calibration: IntervalCalibration | None = None
 
     def __post_init__(self):
         # sktime may hand quantile columns back in another order (sorted as text): align them.
@@ -41,8 +46,26 @@ class LevelForecast:
     def clipped(self) -> LevelForecast:
         """The same forecast with every value at least zero."""
         return LevelForecast(
-            self.mean.clip(lower=0.0), {a: q.clip(lower=0.0) for a, q in self.quantiles.items()}
+            self.mean.clip(lower=0.0),
+            {a: q.clip(lower=0.0) for a, q in self.quantiles.items()},
+            self.calibration,
         )
+
+    def with_intervals(self, calibration: IntervalCalibration) -> LevelForecast:
+        """The same mean and median with every other quantile from `calibration` at the mean,
+        kept on the right side of the median."""
+        mean = self.mean.to_numpy(dtype="float64")
+        median = self.quantiles[0.5].to_numpy(dtype="float64")
+        quantiles = {0.5: self.quantiles[0.5]}
+        for alpha in self.quantiles:
+            if alpha == 0.5:
+                continue
+            values = calibration.quantile(alpha, mean)
+            values = np.minimum(values, median) if alpha < 0.5 else np.maximum(values, median)
+            quantiles[alpha] = pd.DataFrame(
+                values, index=self.mean.index, columns=self.mean.columns
+            )
+        return LevelForecast(self.mean, dict(sorted(quantiles.items())), calibration)
 
 
 def _shares(parts: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -64,7 +87,19 @@ def _sum_by_group(parts: np.ndarray, groups: np.ndarray, n_groups: int) -> np.nd
 
 
 def _move_with_mean(forecast: LevelForecast, mean: np.ndarray) -> LevelForecast:
+    frame = pd.DataFrame(mean, index=forecast.mean.index, columns=forecast.mean.columns)
     own = forecast.mean.to_numpy(dtype="float64")
+    if np.array_equal(own, mean):
+        return LevelForecast(frame, forecast.quantiles, forecast.calibration)
+    calibration = forecast.calibration
+    if calibration is not None:
+        quantiles = {
+            a: pd.DataFrame(
+                np.maximum(calibration.quantile(a, mean), 0.0), index=q.index, columns=q.columns
+            )
+            for a, q in forecast.quantiles.items()
+        }
+        return LevelForecast(frame, quantiles, calibration)
     ratio = np.divide(mean, own, out=np.ones_like(own), where=own > 0)
     shift = np.where(own > 0, 0.0, mean - own)
     quantiles = {
@@ -75,9 +110,7 @@ def _move_with_mean(forecast: LevelForecast, mean: np.ndarray) -> LevelForecast:
         )
         for a, q in forecast.quantiles.items()
     }
-    return LevelForecast(
-        pd.DataFrame(mean, index=forecast.mean.index, columns=forecast.mean.columns), quantiles
-    )
+    return LevelForecast(frame, quantiles)
 
 
 def reconcile(

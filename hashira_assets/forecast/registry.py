@@ -11,21 +11,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hashira_assets.forecast.bundle import (
+    ForecasterBundle,
+    evaluate_spec_on_holdout,
+    fit_bundle,
+    forecast_levels,
+    load_spec,
+    make_spec,
+)
 from hashira_assets.forecast.output import forecast_plot
 from hashira_assets.forecast.series import LEVELS, SalesSeries
 from hashira_assets.forecast.training import (
     FORECASTER_MODEL_NAME,
     PROMOTION_METRIC,
     BacktestReport,
-    ForecasterBundle,
     ForecastSettings,
     Progress,
     backtest_all,
-    evaluate_spec_on_holdout,
-    fit_bundle,
-    forecast_levels,
-    load_spec,
-    make_spec,
 )
 from resources.lake import TableVersion
 from resources.model_lifecycle import Candidate, Gate, PromotionDecision, run_lifecycle
@@ -55,8 +57,12 @@ def _flat_metrics(report: BacktestReport) -> dict[str, float]:
         for key, value in scores.items():
             out[f"{level}/last_fold/{key}"] = value
     for level in LEVELS:
-        for key, value in report.reconciled[report.reconciliation][level].items():
+        # As published: the chosen reconciliation with the calibrated intervals.
+        for key, value in report.reconciled[level].items():
             out[f"{level}/reconciled/{key}"] = value
+        own = report.reconciliation_scores[report.reconciliation][level]
+        for key in ("coverage_80", "coverage_95", "randomized_coverage_80"):
+            out[f"{level}/reconciled_own_intervals/{key}"] = own[key]
     out[PROMOTION_METRIC] = report.holdout_score
     return {k: float(v) for k, v in out.items() if v is not None and np.isfinite(v)}
 
@@ -77,7 +83,7 @@ def train_and_register(
     """Backtest, choose, fit on all history, and hand the result to the model lifecycle: a
     registered version, champion only if it beats the current champion on the same holdout."""
     report = backtest_all(series, settings, oracle, progress)
-    spec = make_spec(settings, report.chosen, report.reconciliation)
+    spec = make_spec(settings, report.chosen, report.reconciliation, report.intervals)
     bundle = fit_bundle(series, spec)
     forecasts, predict_seconds = forecast_levels(bundle, series, settings.horizon)
 

@@ -1,27 +1,33 @@
-"""Training the sales forecaster: backtest every candidate model per level, choose by backtest,
-reconcile, fit on all history, register in MLflow behind the promotion gate, and forecast.
+"""Choosing the sales forecaster: backtest every candidate model per level, choose by backtest,
+reconcile, and calibrate the published intervals on the backtest's folds (`bundle` fits the
+choice on all history and forecasts; `registry` registers it behind the promotion gate).
 
 The promotion gate compares model *specifications* (which model per level, their settings, the
 reconciliation) on the same evaluation data: the last `horizon` days, forecast by models fitted
 on the days before. The candidate's score comes from its backtest's last fold; the champion's
-specification is refitted on the same days and scored the same way.
+specification is refitted on the same days and scored the same way. The score is a MASE of the
+median, which the interval calibration leaves alone, so refitting reproduces it.
+
+Intervals of the reconciled forecast: reconciliation moves a level's mean (middle-out makes the
+total the sum of the categories, more accurate than the total's own model), so the level model's
+own interval no longer fits the error of the published mean. Each level's published interval is
+therefore calibrated on the reconciled forecasts' errors in the backtest folds (`intervals`):
+every fold is scored with the calibration from the other folds, the last fold (the holdout) with
+the earlier folds only, and the registered version keeps the calibration from all folds.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
 from hashira_assets.forecast.backtest import (
-    QUANTILES,
+    Fold,
     ModelBacktest,
     fit_predict,
     folds_that_fit,
@@ -29,31 +35,27 @@ from hashira_assets.forecast.backtest import (
     run_backtest,
     score,
 )
-from hashira_assets.forecast.models import (
-    GlobalBoostedForecaster,
-    SeasonalNaiveForecaster,
-    make_arar,
-)
+from hashira_assets.forecast.global_model import OBJECTIVES, GlobalBoostedForecaster
+from hashira_assets.forecast.intervals import IntervalCalibration, calibrate
+from hashira_assets.forecast.models import SeasonalNaiveForecaster, make_arar
 from hashira_assets.forecast.reconcile import RECONCILIATION_METHODS, LevelForecast, reconcile
-from hashira_assets.forecast.series import (
-    LEVELS,
-    SalesSeries,
-    daily_index,
-    exogenous,
-    series_info,
-)
+from hashira_assets.forecast.series import LEVELS, SalesSeries, exogenous, series_info
+from hashira_assets.forecast.statistical import STATISTICAL_MODELS, make_statistical
 
 FORECASTER_MODEL_NAME = "hashira-forecaster"
 PROMOTION_METRIC = "holdout_relative_mase"
 SEASON = 7
 MAX_FORECAST_DAYS = 90
 BASELINE = "seasonal_naive"
+MODEL_NAMES = ("seasonal_naive", "arar", *STATISTICAL_MODELS, "lightgbm")
+STATISTICAL = ("arar", *STATISTICAL_MODELS)
 DEFAULT_CANDIDATES = {
-    # ARAR fits one series at a time: fine for 16 categories and the total, minutes for 10,000
-    # products, where the seasonal naive and the global model compete.
+    # ARAR, AutoETS, AutoTheta and AutoARIMA fit one series at a time: fine for 16 categories and
+    # the total, hours for 10,000 products (docs/forecast.md), where the seasonal naive and the
+    # global model compete.
     "product": ("seasonal_naive", "lightgbm"),
-    "category": ("seasonal_naive", "arar", "lightgbm"),
-    "total": ("seasonal_naive", "arar", "lightgbm"),
+    "category": ("seasonal_naive", *STATISTICAL, "lightgbm"),
+    "total": ("seasonal_naive", *STATISTICAL, "lightgbm"),
 }
 Progress = Callable[[str], None]
 
@@ -67,13 +69,21 @@ class ForecastSettings:
     candidates: dict[str, tuple[str, ...]] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_CANDIDATES)
     )
-    n_estimators: int = 300
-    max_rows: int = 2_000_000
+    # The global model. 150 rounds at 0.1 forecast as well as 300 at 0.05 in half the time, and
+    # 500,000 rows as well as 1.4 million at `small` (docs/forecast.md).
+    n_estimators: int = 150
+    learning_rate: float = 0.1
+    max_rows: int = 500_000
     n_origins: int = 52
     # One LightGBM thread: on this 2-core machine, two threads next to any other busy process
     # spin-wait and took 6x the CPU time of one (product backtest on `small`).
     n_jobs: int = 1
     seed: int = 0
+    # The fitted version refits the global model on everything after calibrating its intervals
+    # (twice the time; a better mean). Backtests and the promotion gate's holdout never refit:
+    # both sides of the gate are scored the same way, in half the time.
+    final_refit: bool = True
+    objective: str = "auto"  # Poisson for non-negative values, else scaled squared error
 
     def __post_init__(self):
         if not 1 <= self.horizon <= MAX_FORECAST_DAYS:
@@ -84,9 +94,11 @@ class ForecastSettings:
             names = self.candidates.get(level, ())
             if BASELINE not in names:
                 raise ValueError(f"the {level} candidates must include the {BASELINE} baseline")
-            unknown = set(names) - {"seasonal_naive", "arar", "lightgbm"}
+            unknown = set(names) - set(MODEL_NAMES)
             if unknown:
-                raise ValueError(f"unknown models {sorted(unknown)}")
+                raise ValueError(f"unknown models {sorted(unknown)}; use some of {MODEL_NAMES}")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}; use one of {OBJECTIVES}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings."""
@@ -97,24 +109,35 @@ class ForecastSettings:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ForecastSettings:
         """Settings back from `to_dict`."""
-        data = dict(data)
+        known = {field.name for field in dataclasses.fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}  # a newer version's extra settings
         data["candidates"] = {k: tuple(v) for k, v in data["candidates"].items()}
         return cls(**data)
 
 
-def make_model(name: str, level: str, series: SalesSeries, settings: ForecastSettings):
-    """A fresh sktime forecaster for one level."""
+def make_model(
+    name: str, level: str, series: SalesSeries, settings: ForecastSettings, final: bool = False
+):
+    """A fresh sktime forecaster for one level; `final` for the version fitted on all history
+    (the global model then refits after calibrating, if the settings say so)."""
     if name == "seasonal_naive":
         return SeasonalNaiveForecaster(sp=SEASON)
     if name == "arar":
         return make_arar()
+    if name in STATISTICAL_MODELS:
+        # Daily sales: AutoARIMA searches with the approximate likelihood however short the
+        # history (R's rule would search a 100-day category exactly, 4x slower, no better).
+        return make_statistical(name, SEASON, approximation=True)
     if name == "lightgbm":
         return GlobalBoostedForecaster(
             sp=SEASON,
             max_horizon=settings.horizon,
             n_estimators=settings.n_estimators,
+            learning_rate=settings.learning_rate,
             max_rows=settings.max_rows,
             n_origins=settings.n_origins,
+            refit_after_calibration=final and settings.final_refit,
+            objective=settings.objective,
             series_info=series_info(series, level),
             n_jobs=settings.n_jobs,
             random_state=settings.seed,
@@ -130,10 +153,15 @@ class BacktestReport:
     results: dict[str, dict[str, ModelBacktest]]
     chosen: dict[str, str]
     reconciliation: str
-    reconciled: dict[str, dict[str, dict[str, float]]]  # method -> level -> mean scores
-    holdout: dict[str, dict[str, float]]  # level -> last fold, chosen + reconciled
+    # method -> level -> mean scores, each level's intervals its model's own (moved with the mean)
+    reconciliation_scores: dict[str, dict[str, dict[str, float]]]
+    # level -> mean scores of the published forecast: the chosen reconciliation with intervals
+    # calibrated on the other folds
+    reconciled: dict[str, dict[str, float]]
+    holdout: dict[str, dict[str, float]]  # level -> last fold, as published
     holdout_score: float
     oracle: dict[str, dict[str, float]]  # level -> oracle's scores on the last fold
+    intervals: dict[str, IntervalCalibration]  # level -> calibrated on all folds
     seconds: float
 
     def model_scores(self) -> dict[str, dict[str, dict[str, float]]]:
@@ -149,10 +177,12 @@ class BacktestReport:
             "models": self.model_scores(),
             "chosen": self.chosen,
             "reconciliation": self.reconciliation,
+            "reconciliation_scores": self.reconciliation_scores,
             "reconciled": self.reconciled,
             "holdout": self.holdout,
             PROMOTION_METRIC: self.holdout_score,
             "oracle_last_fold": self.oracle,
+            "intervals": {level: c.as_dict() for level, c in self.intervals.items()},
             "seconds": self.seconds,
         }
 
@@ -216,29 +246,25 @@ def backtest_all(
         say(f"{level}: MASE " + ", ".join(f"{n} {v:.3f}" for n, v in mase.items()))
     category_of = series.product_category()
     n_folds = len(results["product"][chosen["product"]].folds)
-    reconciled: dict[str, dict[str, dict[str, float]]] = {}
-    fold_forecasts: dict[str, list] = {}
+    actuals = [
+        {level: results[level][chosen[level]].folds[i] for level in LEVELS} for i in range(n_folds)
+    ]
+    reconciliation_scores: dict[str, dict[str, dict[str, float]]] = {}
+    fold_forecasts: dict[str, list[dict[str, LevelForecast]]] = {}
     for method in RECONCILIATION_METHODS:
-        per_level: dict[str, list[dict[str, float]]] = {level: [] for level in LEVELS}
-        fold_forecasts[method] = []
-        for i in range(n_folds):
-            raw = {level: results[level][chosen[level]].folds[i].forecast for level in LEVELS}
-            coherent = reconcile(raw, category_of, method)
-            fold_forecasts[method].append(coherent)
-            for level in LEVELS:
-                fold = results[level][chosen[level]].folds[i]
-                per_level[level].append(score(fold.y_train, fold.y_test, coherent[level], SEASON))
-        reconciled[method] = {
-            level: pd.DataFrame(rows).mean().to_dict() for level, rows in per_level.items()
-        }
-        for level in LEVELS:
-            naive = results[level][BASELINE].mean_scores()["mase"]
-            reconciled[method][level]["relative_mase"] = reconciled[method][level]["mase"] / naive
+        fold_forecasts[method] = [
+            reconcile({lv: actuals[i][lv].forecast for lv in LEVELS}, category_of, method)
+            for i in range(n_folds)
+        ]
+        reconciliation_scores[method] = _mean_scores(fold_forecasts[method], actuals, results)
     method = min(
         RECONCILIATION_METHODS,
-        key=lambda m: np.mean([reconciled[m][level]["relative_mase"] for level in LEVELS]),
+        key=lambda m: np.mean([reconciliation_scores[m][lv]["relative_mase"] for lv in LEVELS]),
     )
-    last = fold_forecasts[method][-1]
+    published = calibrated_folds(fold_forecasts[method], actuals)
+    reconciled = _mean_scores(published, actuals, results)
+    intervals = calibrate_levels(fold_forecasts[method], actuals)
+    last = published[-1]
     cutoff = results["total"][chosen["total"]].folds[-1].cutoff
     holdout_score, holdout = relative_mase(series, last, cutoff)
     oracle_scores = _oracle_scores(series, last, cutoff, oracle) if oracle else {}
@@ -247,12 +273,63 @@ def backtest_all(
         results,
         chosen,
         method,
+        reconciliation_scores,
         reconciled,
         holdout,
         holdout_score,
         oracle_scores,
+        intervals,
         time.perf_counter() - started,
     )
+
+
+def _mean_scores(
+    forecasts: list[dict[str, LevelForecast]],
+    folds: list[dict[str, Fold]],
+    results: dict[str, dict[str, ModelBacktest]],
+) -> dict[str, dict[str, float]]:
+    """Level -> scores averaged over folds, with MASE relative to the seasonal naive's."""
+    out = {}
+    for level in LEVELS:
+        rows = [
+            score(fold[level].y_train, fold[level].y_test, forecast[level], SEASON)
+            for forecast, fold in zip(forecasts, folds, strict=True)
+        ]
+        out[level] = pd.DataFrame(rows).mean().to_dict()
+        out[level]["relative_mase"] = (
+            out[level]["mase"] / results[level][BASELINE].mean_scores()["mase"]
+        )
+    return out
+
+
+def calibrate_levels(
+    forecasts: list[dict[str, LevelForecast]], folds: list[dict[str, Fold]]
+) -> dict[str, IntervalCalibration]:
+    """Per level, the interval distribution calibrated on the reconciled means and actuals of
+    the given folds."""
+    out = {}
+    for level in LEVELS:
+        mean = np.concatenate([f[level].mean.to_numpy().ravel() for f in forecasts])
+        actual = np.concatenate([fold[level].y_test.to_numpy().ravel() for fold in folds])
+        out[level] = calibrate(mean, actual, rng=np.random.default_rng(0))
+    return out
+
+
+def calibrated_folds(
+    forecasts: list[dict[str, LevelForecast]], folds: list[dict[str, Fold]]
+) -> list[dict[str, LevelForecast]]:
+    """Every fold's reconciled forecast with intervals calibrated on the other folds (the last
+    fold on the earlier ones only: it is the holdout). A single fold keeps its own intervals."""
+    out = []
+    n = len(forecasts)
+    for i, forecast in enumerate(forecasts):
+        others = [j for j in range(n) if j != i and (i < n - 1 or j < i)]
+        if not others:
+            out.append(forecast)
+            continue
+        intervals = calibrate_levels([forecasts[j] for j in others], [folds[j] for j in others])
+        out.append({lv: forecast[lv].with_intervals(intervals[lv]) for lv in LEVELS})
+    return out
 
 
 def _oracle_scores(
@@ -281,81 +358,3 @@ def _oracle_scores(
             },
         }
     return out
-
-
-# ---------------------------------------------------------------------------------- fitting
-@dataclasses.dataclass
-class ForecasterBundle:
-    """Fitted models per level, with the specification that produced them."""
-
-    spec: dict[str, Any]
-    models: dict[str, Any]
-    data_end: str
-    fit_seconds: dict[str, float]
-
-    def save(self, folder: Path) -> None:
-        """The bundle (joblib) and its specification (JSON) into a model folder."""
-        folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, folder / "forecaster.joblib", compress=3)
-        (folder / "spec.json").write_text(json.dumps(self.spec, indent=2))
-
-
-def load_bundle(folder: Path) -> ForecasterBundle:
-    """A saved bundle (fitted models and specification) from a model folder."""
-    return joblib.load(Path(folder) / "forecaster.joblib")
-
-
-def load_spec(folder: Path) -> dict[str, Any]:
-    """Only the specification of a saved bundle (no unpickling)."""
-    return json.loads((Path(folder) / "spec.json").read_text())
-
-
-def make_spec(settings: ForecastSettings, chosen: dict[str, str], method: str) -> dict[str, Any]:
-    """What a registered version is: settings, chosen model per level, reconciliation."""
-    return {"settings": settings.to_dict(), "chosen": dict(chosen), "reconciliation": method}
-
-
-def fit_bundle(series: SalesSeries, spec: dict[str, Any]) -> ForecasterBundle:
-    """Fit the specification's chosen model of every level on all of the series' history."""
-    settings = ForecastSettings.from_dict(spec["settings"])
-    models, seconds = {}, {}
-    for level in LEVELS:
-        y = series.units[level]
-        model = make_model(spec["chosen"][level], level, series, settings)
-        start = time.perf_counter()
-        model.fit(y, X=exogenous(series, level, y.index), fh=np.arange(1, settings.horizon + 1))
-        seconds[level] = time.perf_counter() - start
-        models[level] = model
-    return ForecasterBundle(spec, models, str(series.end.date()), seconds)
-
-
-def forecast_levels(
-    bundle: ForecasterBundle, series: SalesSeries, horizon: int
-) -> tuple[dict[str, LevelForecast], float]:
-    """Reconciled forecasts of the next `horizon` days from a fitted bundle, and predict seconds."""
-    if not 1 <= horizon <= MAX_FORECAST_DAYS:
-        raise ValueError(f"horizon must be 1 to {MAX_FORECAST_DAYS} days, got {horizon}")
-    future = daily_index(series.end + pd.Timedelta(days=1), series.end + pd.Timedelta(days=horizon))
-    fh = np.arange(1, horizon + 1)
-    raw = {}
-    start = time.perf_counter()
-    for level in LEVELS:
-        model = bundle.models[level]
-        X = exogenous(series, level, future)
-        mean = model.predict(fh, X=X)
-        quantiles = model.predict_quantiles(fh, X=X, alpha=list(QUANTILES))
-        raw[level] = LevelForecast(
-            mean, {float(a): quantiles.xs(a, axis=1, level=-1) for a in QUANTILES}
-        ).clipped()
-    coherent = reconcile(raw, series.product_category(), bundle.spec["reconciliation"])
-    return coherent, time.perf_counter() - start
-
-
-def evaluate_spec_on_holdout(series: SalesSeries, spec: dict[str, Any]) -> float:
-    """A specification's promotion score: fitted on all but the last `horizon` days, forecasting
-    them, reconciled, as mean relative MASE over levels."""
-    horizon = ForecastSettings.from_dict(spec["settings"]).horizon
-    cutoff = series.end - pd.Timedelta(days=horizon)
-    bundle = fit_bundle(series.truncate(cutoff), spec)
-    forecasts, _ = forecast_levels(bundle, series.truncate(cutoff), horizon)
-    return relative_mase(series, forecasts, cutoff)[0]
