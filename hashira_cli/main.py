@@ -28,6 +28,10 @@ from resources import settings
 
 app = typer.Typer(help="HashiraMart: generate the synthetic shop and run its asset graph.")
 
+# A run over the world's days plans each asset once instead of once per asset and day (5,877
+# events and 4 minutes to create the `small` run otherwise); read by Dagster when it creates a run.
+os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "1")
+
 PresetOpt = Annotated[str, typer.Option(help=f"World size: {', '.join(PRESETS)}.")]
 SeedOpt = Annotated[int, typer.Option(help="Random seed; one seed always gives the same tables.")]
 

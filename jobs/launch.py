@@ -7,6 +7,9 @@ daemon, shown live in its run view, stoppable from there.
 from __future__ import annotations
 
 import dataclasses
+import json
+import time
+import urllib.request
 
 from hashira_assets.raw.world_config import make_config
 from jobs.asset_jobs import ASSET_JOBS
@@ -63,20 +66,48 @@ class LaunchRequest:
         }
 
 
-def launch(request: LaunchRequest, host: str = "127.0.0.1", port: int = 3000) -> str:
-    """Submit the run to the webserver at host:port; returns its run id."""
-    import urllib.request
+_LOCATION_QUERY = (
+    "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
+)
 
+
+def location_loaded(host: str, port: int) -> bool:
+    """Whether the webserver has loaded the project's code location (it answers before that)."""
+    body = json.dumps({"query": _LOCATION_QUERY}).encode()
+    request = urllib.request.Request(
+        f"http://{host}:{port}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        workspace = json.load(response)["data"]["workspaceOrError"]
+    entries = {e["name"]: e["loadStatus"] for e in workspace.get("locationEntries", [])}
+    return entries.get(LOCATION_NAME) == "LOADED"
+
+
+def launch(
+    request: LaunchRequest,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    wait_seconds: float = 300.0,
+) -> str:
+    """Submit the run to the webserver at host:port once it has loaded the code location;
+    returns its run id."""
     from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            # The GraphQL client reports an unreachable server like a refused query: ask first.
+            if location_loaded(host, port):
+                break
+        except OSError as exc:
+            raise LaunchError(
+                f"cannot reach the Dagster webserver on {host}:{port}: {exc}"
+            ) from exc
+        if time.monotonic() > deadline:
+            raise LaunchError(f"the webserver did not load {LOCATION_NAME} in {wait_seconds:.0f} s")
+        time.sleep(1.0)
     try:
-        # The GraphQL client reports an unreachable server like a refused query: ask first.
-        with urllib.request.urlopen(f"http://{host}:{port}/server_info", timeout=10):
-            pass
-    except OSError as exc:
-        raise LaunchError(f"cannot reach the Dagster webserver on {host}:{port}: {exc}") from exc
-    try:
-        client = DagsterGraphQLClient(host, port_number=port, timeout=60)
+        client = DagsterGraphQLClient(host, port_number=port, timeout=300)
         return client.submit_job_execution(
             request.job_name,
             repository_location_name=LOCATION_NAME,

@@ -9,6 +9,8 @@ BIN=.venv/bin
 PIDS=.demo
 mkdir -p "$PIDS"
 export HASHIRA_PRESET=${DEMO_PRESET:-${HASHIRA_PRESET:-small}}
+# One "planned" event per asset for a run over a range of days (the Makefile says why).
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-1}
 
 stop() {
   for name in dagster streamlit mlflow api stream; do
