@@ -99,10 +99,13 @@ class ModelBacktest:
     model: str
     folds: list[Fold]
     sp: int
+    _scores: list[dict[str, float]] | None = dataclasses.field(default=None, repr=False)
 
     def fold_scores(self) -> list[dict[str, float]]:
-        """Every metric of every fold."""
-        return [score(f.y_train, f.y_test, f.forecast, self.sp) for f in self.folds]
+        """Every metric of every fold (computed once)."""
+        if self._scores is None:
+            self._scores = [score(f.y_train, f.y_test, f.forecast, self.sp) for f in self.folds]
+        return self._scores
 
     def mean_scores(self) -> dict[str, float]:
         """Each metric averaged over folds, plus fit and predict seconds per fold."""

@@ -21,7 +21,6 @@ is 80% exactly when the distribution is right, whatever the discreteness.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 import numpy as np
@@ -106,36 +105,50 @@ def nb_randomized_coverage(actual, mean, dispersion, lower: float, upper: float)
     )
 
 
+def _grid_search(grid: tuple[float, ...], loss, step: int = 5) -> float:
+    """The grid value of least loss, looking at every `step`-th value and then at every value
+    around the best of those (the losses here fall, then rise, along the grid)."""
+    coarse = list(range(0, len(grid), step))
+    if coarse[-1] != len(grid) - 1:
+        coarse.append(len(grid) - 1)
+    losses = {i: loss(grid[i]) for i in coarse}
+    best = min(losses, key=lambda i: (losses[i], i))
+    for i in range(max(0, best - step + 1), min(len(grid), best + step)):
+        if i not in losses:
+            losses[i] = loss(grid[i])
+    best = min(losses, key=lambda i: (losses[i], i))
+    return grid[best]
+
+
+def _coverage_loss(covered) -> float:
+    """Distance of the 80% and 95% intervals' coverage from nominal; `covered(lo, hi)` is the
+    coverage of the [lo, hi] quantile range."""
+    return sum(abs(covered(lo, hi) - (hi - lo)) for lo, hi in CALIBRATION_QUANTILES)
+
+
 def _best_dispersion(mean: np.ndarray, actual: np.ndarray) -> float:
     """The grid dispersion whose 80% and 95% intervals' randomized coverage is nearest nominal."""
-    best, best_loss = 0.0, math.inf
-    for dispersion in DISPERSION_GRID:
-        loss = 0.0
-        for lo, hi in CALIBRATION_QUANTILES:
-            covered = nb_randomized_coverage(actual, mean, dispersion, lo, hi).mean()
-            loss += abs(covered - (hi - lo))
-        if loss < best_loss - 1e-12:
-            best, best_loss = dispersion, loss
-    return best
+
+    def loss(dispersion: float) -> float:
+        return _coverage_loss(
+            lambda lo, hi: nb_randomized_coverage(actual, mean, dispersion, lo, hi).mean()
+        )
+
+    return _grid_search(DISPERSION_GRID, loss)
 
 
 def _best_sd(mean: np.ndarray, actual: np.ndarray) -> float:
     """The standard deviation (a multiple of the residuals' RMS) whose 80% and 95% normal
     intervals' coverage is nearest nominal."""
-    residual = actual - mean
+    residual = np.abs(actual - mean)
     rms = float(np.sqrt(np.mean(residual**2)))
     if rms == 0:
         return 0.0
-    best, best_loss = rms, math.inf
-    for factor in SD_GRID:
-        sd = rms * factor
-        loss = 0.0
-        for lo, hi in CALIBRATION_QUANTILES:
-            z = stats.norm.ppf(hi)
-            loss += abs((np.abs(residual) <= z * sd).mean() - (hi - lo))
-        if loss < best_loss - 1e-12:
-            best, best_loss = sd, loss
-    return best
+
+    def loss(factor: float) -> float:
+        return _coverage_loss(lambda lo, hi: (residual <= stats.norm.ppf(hi) * rms * factor).mean())
+
+    return rms * _grid_search(SD_GRID, loss)
 
 
 @dataclasses.dataclass(frozen=True)

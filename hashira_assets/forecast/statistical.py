@@ -62,13 +62,22 @@ class AutoARIMA(StatsForecastAutoARIMA):
         return params
 
 
-def make_statistical(name: str, sp: int, approximation: bool | None = None) -> BaseForecaster:
-    """A fresh statistical forecaster with season length `sp` (1 for none); `approximation` for
-    AutoARIMA's order search (None: R's rule)."""
+# AutoARIMA's order search for the daily sales: orders up to 3 (seasonal 1) instead of R's 5 and
+# 2. Backtested on the categories, the same MASE (0.961 against 0.960 at `small`, 1.353 against
+# 1.363 at `medium`) in 55-65% of the time (20 s against 31 s for 3 folds at `small`).
+DAILY_ARIMA_SEARCH = {"max_p": 3, "max_q": 3, "max_P": 1, "max_Q": 1, "max_order": 4}
+
+
+def make_statistical(name: str, sp: int, daily_sales: bool = False) -> BaseForecaster:
+    """A fresh statistical forecaster with season length `sp` (1 for none). For `daily_sales`
+    AutoARIMA searches fewer orders with the approximate likelihood however short the history
+    (R's rule would search a 100-day category exactly, 4x slower, no better)."""
     if name == "auto_ets":
         return AutoETS(season_length=sp)
     if name == "auto_theta":
         return AutoTheta(season_length=sp)
     if name == "auto_arima":
-        return AutoARIMA(sp=sp, seasonal=sp > 1, approximation=approximation)
+        if daily_sales:
+            return AutoARIMA(sp=sp, seasonal=sp > 1, approximation=True, **DAILY_ARIMA_SEARCH)
+        return AutoARIMA(sp=sp, seasonal=sp > 1)
     raise ValueError(f"unknown statistical model {name!r}; use one of {STATISTICAL_MODELS}")
