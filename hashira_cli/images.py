@@ -56,7 +56,9 @@ def portrait(
     )
 
 
-def save_grid(model, path: Path, seed: int = 0, steps: int = 25, guidance: float = 3.0) -> None:
+def save_grid(
+    model, path: Path, seed: int = 0, steps: int = 25, guidance: float = 3.0, eta: float = 0.0
+) -> None:
     """A grid of generated portraits: one row per weapon type, one column per breathing style."""
     import numpy as np
     from PIL import Image
@@ -65,7 +67,7 @@ def save_grid(model, path: Path, seed: int = 0, steps: int = 25, guidance: float
     from hashira_assets.images.training import requests
 
     weapons, styles = requests(1)
-    pixels = sample(model, weapons, styles, seed=seed, steps=steps, guidance=guidance)
+    pixels = sample(model, weapons, styles, seed=seed, steps=steps, guidance=guidance, eta=eta)
     n_w, n_s = int(weapons.max()) + 1, int(styles.max()) + 1
     size = pixels.shape[1]
     grid = pixels.reshape(n_w, n_s, size, size, 3).transpose(0, 2, 1, 3, 4)
@@ -87,6 +89,9 @@ def bench_images(
     grid: Annotated[
         Path | None, typer.Option(help="Also write a grid of generated portraits.")
     ] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="PyTorch threads (default: PyTorch's, one per core).")
+    ] = None,
 ) -> None:
     """Train the portrait model at the `small` budget and measure it: conditional accuracy
     against the judge's ceiling (real renders) and chance (unconditional samples), novelty,
@@ -94,9 +99,12 @@ def bench_images(
     import numpy as np
     import torch
 
-    from hashira_assets.images.diffusion import sample
+    from hashira_assets.images.diffusion import bf16_native, sample
     from hashira_assets.images.training import PRESET_SETTINGS, train_image_model
 
+    if threads:
+        torch.set_num_threads(threads)
+    load_before = os.getloadavg()
     settings = PRESET_SETTINGS["small"]
     settings = dataclasses.replace(settings, seed=seed, **({"steps": steps} if steps else {}))
     started = time.perf_counter()
@@ -114,6 +122,7 @@ def bench_images(
             seed=i,
             steps=settings.sample_steps,
             guidance=settings.guidance,
+            eta=settings.sample_eta,
         )
         times.append(time.perf_counter() - tick)
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,13 +130,22 @@ def bench_images(
         model_bytes = sum(f.stat().st_size for f in Path(tmp).iterdir())
     if grid is not None:
         save_grid(
-            trained.model, grid, seed=seed, steps=settings.sample_steps, guidance=settings.guidance
+            trained.model,
+            grid,
+            seed=seed,
+            steps=settings.sample_steps,
+            guidance=settings.guidance,
+            eta=settings.sample_eta,
         )
     result = {
         "machine": {
             "cpus": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
+            "bf16_native": bf16_native(),
             "platform": platform.platform(),
+            # 1, 5 and 15 minute load averages before and after: what else was running.
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
         "settings": {**dataclasses.asdict(settings), "channels": list(settings.channels)},
         "metrics": m,
@@ -143,7 +161,12 @@ def bench_images(
             "no_near_copies": m["near_copies"] == 0,
             "portrait_at_most_3s": statistics.median(times) <= 3.0,
         },
-        "timings_s": {"train": m["train_seconds"], "total": time.perf_counter() - started},
+        "timings_s": {
+            "train": m["train_seconds"],
+            "judge": m["judge_seconds"],
+            "score": m["score_seconds"],
+            "total": time.perf_counter() - started,
+        },
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -154,6 +154,8 @@ class TrainedPortraitGenerator:
             seed=seed,
             steps=int(sampling["steps"]),
             guidance=float(sampling["guidance"]),
+            # Models saved before sampling had an eta sampled deterministically.
+            eta=float(sampling.get("eta", 0.0)),
         )[0]
         image = Image.fromarray(pixels, "RGB")
         return image.resize((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.NEAREST)

@@ -53,17 +53,25 @@ def train_judge(
     n_styles: int,
     epochs: int = 8,
     seed: int = 0,
+    decay: bool = False,
+    bf16: bool = False,
 ) -> PortraitJudge:
-    """Fit the judge on uint8 renders (N, H, W, 3) and their labels."""
+    """Fit the judge on uint8 renders (N, H, W, 3) and their labels; `decay` lowers the learning
+    rate along a cosine to zero over the run, `bf16` runs the forward pass in bfloat16."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     judge = PortraitJudge(n_weapons, n_styles)
     optimizer = torch.optim.Adam(judge.parameters(), lr=2e-3)
     data = _tensor(images)
     weapon_t, style_t = torch.from_numpy(weapons).long(), torch.from_numpy(styles).long()
+    per_epoch = max(1, len(data) // 64)
+    total = epochs * per_epoch
+    lr_at = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 0.5 * (1 + np.cos(np.pi * step / total)) if decay else 1.0
+    )
     judge.train()
     for _ in range(epochs):
-        for batch in np.array_split(rng.permutation(len(data)), max(1, len(data) // 64)):
+        for batch in np.array_split(rng.permutation(len(data)), per_epoch):
             index = torch.from_numpy(batch)
             # Pixel noise of varying strength and a slight colour shift: generated portraits are
             # never as clean as renders, and a judge that needs clean pixels would under-credit
@@ -72,13 +80,15 @@ def train_judge(
             strength = 0.25 * torch.rand(len(index), 1, 1, 1)
             shift = 0.08 * torch.randn(len(index), 3, 1, 1)
             noisy = clean + strength * torch.randn_like(clean) + shift
-            weapon_logits, style_logits = judge(noisy)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                weapon_logits, style_logits = judge(noisy)
             loss = nn.functional.cross_entropy(
-                weapon_logits, weapon_t[index]
-            ) + nn.functional.cross_entropy(style_logits, style_t[index])
+                weapon_logits.float(), weapon_t[index]
+            ) + nn.functional.cross_entropy(style_logits.float(), style_t[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            lr_at.step()
     return judge.eval()
 
 

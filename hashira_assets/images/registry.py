@@ -24,7 +24,7 @@ SAMPLING_FILE = "sampling.json"
 def write_model(trained: TrainedImageModel, folder: Path) -> None:
     trained.model.save(folder)
     s = trained.evaluation.settings
-    sampling = {"steps": s.sample_steps, "guidance": s.guidance}
+    sampling = {"steps": s.sample_steps, "guidance": s.guidance, "eta": s.sample_eta}
     (folder / SAMPLING_FILE).write_text(json.dumps(sampling, indent=2))
 
 
@@ -57,5 +57,5 @@ def log_and_register(
 
 
 def load_sampling(folder: Path) -> dict:
-    """A saved model's sampling settings (steps, guidance)."""
+    """A saved model's sampling settings (steps, guidance, eta)."""
     return json.loads((find_model_dir(folder) / SAMPLING_FILE).read_text())

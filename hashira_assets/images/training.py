@@ -22,6 +22,7 @@ from hashira_assets.images.diffusion import (
     sample,
     to_model_range,
     train,
+    use_bf16,
 )
 from hashira_assets.images.judge import PortraitJudge, recognition, train_judge
 from hashira_assets.images.palettes import WEAPON_TYPES
@@ -36,22 +37,56 @@ NEAR_COPY_QUANTILE = 0.01
 
 @dataclasses.dataclass(frozen=True)
 class ImageModelSettings:
-    """The model, its training budget and its evaluation."""
+    """The model, its training budget and its evaluation (docs/images.md has the measurements
+    behind each choice)."""
 
     image_size: int = 32
-    channels: tuple[int, ...] = (16, 32, 64)
+    # The UNet sees 2 x 2 pixel patches (16 x 16 cells at 32 px), has no self-attention and no
+    # middle block, and the condition scales and shifts every ResNet block (FiLM).
+    channels: tuple[int, ...] = (32, 64, 128)
+    patch: int = 2
+    attention: bool = False
+    time_scale_shift: str = "scale_shift"
     per_class: int = 40  # training renders per (weapon, style) pair
-    steps: int = 2000
+    steps: int = 1000
     batch_size: int = 32
     learning_rate: float = 2e-3
+    warmup: int = 60
+    ema_decay: float = 0.99
+    # Most training examples at mid noise, where the weapon's shape is decided.
+    timesteps: str = "logit_normal"
+    # bfloat16 forward passes in training where the CPU has native bfloat16 (AVX-512 BF16).
+    bf16: str = "auto"
     judge_per_class: int = 40
-    judge_epochs: int = 20
+    judge_epochs: int = 8
     eval_per_class: int = 2  # generated portraits per pair, for the figures
     sample_steps: int = 10
-    # Chosen on a `small` run (docs/images.md): weapon accuracy 0.829 at 1.5, 0.803 at 2 and
-    # 0.645 at 3; style stays at 0.96 or more.
-    guidance: float = 1.5
+    guidance: float = 2.0
+    # DDIM's eta: 1 draws fresh noise at every sampling step (DDPM-like).
+    sample_eta: float = 1.0
     seed: int = 0
+
+    def diffusion_config(self) -> DiffusionConfig:
+        return DiffusionConfig(
+            image_size=self.image_size,
+            channels=self.channels,
+            patch=self.patch,
+            attention=self.attention,
+            mid_block=self.attention,
+            time_scale_shift=self.time_scale_shift,
+        )
+
+    def train_settings(self) -> TrainSettings:
+        return TrainSettings(
+            steps=self.steps,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            warmup=self.warmup,
+            ema_decay=self.ema_decay,
+            timesteps=self.timesteps,
+            bf16=self.bf16,
+            seed=self.seed,
+        )
 
 
 # The budget per world preset: the portraits do not depend on the shop's data, so the preset
@@ -126,11 +161,20 @@ def score_model(model: PortraitDiffusion, evaluation: EvaluationSet) -> dict[str
         seed=s.seed + 7,
         steps=s.sample_steps,
         guidance=s.guidance,
+        eta=s.sample_eta,
     )
     conditional = recognition(evaluation.judge, generated, evaluation.weapons, evaluation.styles)
     nulls_w = np.full_like(evaluation.weapons, model.config.n_weapons)
     nulls_s = np.full_like(evaluation.styles, model.config.n_styles)
-    free = sample(model, nulls_w, nulls_s, seed=s.seed + 8, steps=s.sample_steps, guidance=1.0)
+    free = sample(
+        model,
+        nulls_w,
+        nulls_s,
+        seed=s.seed + 8,
+        steps=s.sample_steps,
+        guidance=1.0,
+        eta=s.sample_eta,
+    )
     chance = recognition(evaluation.judge, free, evaluation.weapons, evaluation.styles)
     distances = nearest_rmse(generated, evaluation.train_images)
     return {
@@ -148,22 +192,20 @@ def score_model(model: PortraitDiffusion, evaluation: EvaluationSet) -> dict[str
 def train_image_model(
     settings: ImageModelSettings, progress: Callable[[str], None] = lambda _: None
 ) -> TrainedImageModel:
-    """Render, train the diffusion model and the judge, and score the model."""
+    """Render, train the diffusion model and the judge, and score the model (`train_seconds`
+    counts the training renders too; `judge_seconds` its renders and its ceiling)."""
     started = time.monotonic()
     images, weapons, styles = scene_set(
         settings.per_class, seed=settings.seed * 3 + 1, size=settings.image_size
     )
     progress(f"portrait model: {len(images):,} training renders")
-    config = DiffusionConfig(image_size=settings.image_size, channels=settings.channels)
+    config = settings.diffusion_config()
     model = PortraitDiffusion(config)
-    train_settings = TrainSettings(
-        steps=settings.steps,
-        batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate,
-        seed=settings.seed,
+    losses = train(
+        model, to_model_range(images), weapons, styles, settings.train_settings(), progress
     )
-    losses = train(model, to_model_range(images), weapons, styles, train_settings, progress)
     train_seconds = time.monotonic() - started
+    judge_started = time.monotonic()
     judge_images, judge_weapons, judge_styles = scene_set(
         settings.judge_per_class, seed=settings.seed * 3 + 2, size=settings.image_size
     )
@@ -175,17 +217,22 @@ def train_image_model(
         config.n_styles,
         epochs=settings.judge_epochs,
         seed=settings.seed,
+        decay=True,
+        bf16=use_bf16(settings.bf16),
     )
     held_out, held_weapons, held_styles = scene_set(
         max(4, settings.eval_per_class), seed=settings.seed * 3 + 3, size=settings.image_size
     )
     ceiling = recognition(judge, held_out, held_weapons, held_styles)
+    judge_seconds = time.monotonic() - judge_started
     req_weapons, req_styles = requests(settings.eval_per_class)
     fresh = nearest_rmse(held_out, images)
     near_copy = float(np.quantile(fresh, NEAR_COPY_QUANTILE))
     evaluation = EvaluationSet(judge, req_weapons, req_styles, images, settings, near_copy)
     progress(f"portrait model: scoring {len(req_weapons)} portraits")
+    score_started = time.monotonic()
     metrics = score_model(model, evaluation)
+    score_seconds = time.monotonic() - score_started
     one = time.monotonic()
     sample(
         model,
@@ -194,12 +241,15 @@ def train_image_model(
         seed=0,
         steps=settings.sample_steps,
         guidance=settings.guidance,
+        eta=settings.sample_eta,
     )
     metrics.update(
         **ceiling.as_dict("real"),
         real_nearest_train_rmse_median=float(np.median(fresh)),
         seconds_per_portrait=time.monotonic() - one,
         train_seconds=train_seconds,
+        judge_seconds=judge_seconds,
+        score_seconds=score_seconds,
         train_images=float(len(images)),
         parameters=float(parameter_count(model)),
         final_loss=losses[-1],
