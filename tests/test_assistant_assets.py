@@ -38,12 +38,11 @@ def test_materialize_index_and_summaries_twice(tiny_world, hashira_home, monkeyp
     assert summaries.num_rows == 60
     assert set(summaries["sentiment"].to_pylist()) <= {"positive", "neutral", "negative"}
 
-    second = dg.materialize([*assets, *checks], resources=resources)
+    # Nothing changed: the index embeds nothing and no conversation is summarized again. (The
+    # summarizer is not retrained here: its gate is the shared lifecycle's, tested there.)
+    again = dg.AssetSelection.assets("product_index", "conversation_summaries")
+    second = dg.materialize([*assets, *checks], resources=resources, selection=again)
     assert second.success
-    meta2 = second.asset_materializations_for_node("summarizer_model")[0].metadata
-    # Same data, same seed: the new version ties and must not replace the champion.
-    assert meta2["promoted"].value is False
-    assert tracking.champion_version(SUMMARIZER_MODEL_NAME) == meta["model_version"].value
     assert (
         second.asset_materializations_for_node("product_index")[0].metadata["embedded"].value == 0
     )
@@ -53,4 +52,5 @@ def test_materialize_index_and_summaries_twice(tiny_world, hashira_home, monkeyp
         .value
         == 0
     )
+    assert tracking.champion_version(SUMMARIZER_MODEL_NAME) == meta["model_version"].value
     assert (hashira_home / "mlflow" / "mlflow.db").exists()

@@ -1,7 +1,6 @@
 """The code location loads, validates and materializes in-process."""
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +51,8 @@ def test_environment_is_chosen_in_one_place(monkeypatch):
 
 @pytest.mark.slow
 def test_dagster_definitions_validate_passes(tmp_path):
+    # One CLI load of the workspace file (each costs a full import of the code location); what
+    # the location defines is checked in-process by test_defs_can_load.
     dagster = Path(sys.executable).with_name("dagster")
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(
@@ -59,15 +60,7 @@ def test_dagster_definitions_validate_passes(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    # The same workspace lists the jobs, schedules and sensors the code location defines.
-    for kind, expected in (("job", JOBS), ("schedule", SCHEDULES), ("sensor", SENSORS)):
-        listing = subprocess.run(
-            [str(dagster), kind, "list", "-w", "workspace.yaml"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert listing.returncode == 0, listing.stdout + listing.stderr
-        listed = set(re.findall(r"^(?:Job|Schedule|Sensor): (\S+)", listing.stdout, re.M))
-        assert expected <= listed, (kind, listing.stdout)
+    assert "hashiramart" in result.stdout + result.stderr
 
 
 def test_materialize_raw_and_lake_in_process(hashira_home):
