@@ -173,7 +173,6 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 @torch.no_grad()
-@torch.no_grad()
 def greedy_continuations(
     model: Any,
     ids: torch.Tensor,
