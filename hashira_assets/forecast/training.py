@@ -50,9 +50,9 @@ BASELINE = "seasonal_naive"
 MODEL_NAMES = ("seasonal_naive", "arar", *STATISTICAL_MODELS, "lightgbm")
 STATISTICAL = ("arar", *STATISTICAL_MODELS)
 DEFAULT_CANDIDATES = {
-    # ARAR, AutoETS, AutoTheta and AutoARIMA fit one series at a time: fine for 16 categories and
-    # the total, hours for 10,000 products (docs/forecast.md), where the seasonal naive and the
-    # global model compete.
+    # ARAR, AutoETS, AutoTheta and AutoARIMA fit one series at a time: fine for 16 categories
+    # and the total, hours for 10,000 products (README, "Sales forecaster"), where the seasonal
+    # naive and the global model compete.
     "product": ("seasonal_naive", "lightgbm"),
     "category": ("seasonal_naive", *STATISTICAL, "lightgbm"),
     "total": ("seasonal_naive", *STATISTICAL, "lightgbm"),
@@ -70,7 +70,7 @@ class ForecastSettings:
         default_factory=lambda: dict(DEFAULT_CANDIDATES)
     )
     # The global model. 150 rounds at 0.1 forecast as well as 300 at 0.05 in half the time, and
-    # 500,000 rows as well as 1.4 million at `small` (docs/forecast.md).
+    # 500,000 rows as well as 1.4 million at `small`.
     n_estimators: int = 150
     learning_rate: float = 0.1
     max_rows: int = 500_000
