@@ -99,8 +99,9 @@ def bench_images(
     import numpy as np
     import torch
 
-    from hashira_assets.images.diffusion import bf16_native, sample
+    from hashira_assets.images.diffusion import sample
     from hashira_assets.images.training import PRESET_SETTINGS, train_image_model
+    from resources.torch_cpu import bf16_native
 
     if threads:
         torch.set_num_threads(threads)

@@ -1,9 +1,10 @@
 """The neural summarizer: the bundled SmolLM2-135M, de-quantized from its GGUF and fine-tuned
 with LoRA on the training conversations to write the summary itself.
 
-Training is bounded by a time budget (the sample it reaches is recorded), runs in bfloat16 with
-float32 adapters, and teaches only the summary tokens (the prompt's loss is masked). Generation is
-batched, greedy, on length-sorted batches; the adapters are merged into the weights first.
+Training is bounded by a time budget (the sample it reaches is recorded), runs in bfloat16 where
+the CPU has it natively (float32 elsewhere) with float32 adapters, and teaches only the summary
+tokens (the prompt's loss is masked). Generation is batched, greedy, on length-sorted batches;
+the adapters are merged into the weights first.
 """
 
 from __future__ import annotations
@@ -77,10 +78,12 @@ def prompt_ids(tokenizer: Any, transcript: str, max_chat_tokens: int) -> list[in
     return head + chat + tail
 
 
-def load_base_model(dtype: torch.dtype = torch.bfloat16) -> tuple[Any, Any]:
-    """A fresh (model, tokenizer) of the bundled SmolLM2, de-quantized from its GGUF."""
+def load_base_model(dtype: torch.dtype | None = None) -> tuple[Any, Any]:
+    """A fresh (model, tokenizer) of the bundled SmolLM2, de-quantized from its GGUF, in
+    bfloat16 where the CPU has it natively and float32 elsewhere (unless `dtype` says)."""
     from resources.llm import smollm_gguf_path
     from resources.model_packages import offline_models
+    from resources.torch_cpu import fast_dtype
 
     offline_models()
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -90,7 +93,7 @@ def load_base_model(dtype: torch.dtype = torch.bfloat16) -> tuple[Any, Any]:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
-    return model.to(dtype), tokenizer
+    return model.to(dtype or fast_dtype()), tokenizer
 
 
 @dataclasses.dataclass(frozen=True)

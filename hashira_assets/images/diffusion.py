@@ -21,6 +21,8 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel
 from torch import nn
 
+from resources.torch_cpu import use_bf16
+
 WEIGHTS_FILE = "portrait_unet.pt"
 CONFIG_FILE = "portrait_config.json"
 # Bumped when the model's layout or its conditioning changes: older folders are not loadable.
@@ -171,18 +173,6 @@ class TrainSettings:
     # Forward pass in bfloat16 where the CPU does it natively ("auto"), always, or never.
     bf16: str = "never"
     seed: int = 0
-
-
-def bf16_native() -> bool:
-    """Whether this CPU runs bfloat16 convolutions natively (AVX-512 BF16 or AMX)."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def use_bf16(setting: str) -> bool:
-    return setting == "always" or (setting == "auto" and bf16_native())
 
 
 def draw_timesteps(

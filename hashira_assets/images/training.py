@@ -22,12 +22,12 @@ from hashira_assets.images.diffusion import (
     sample,
     to_model_range,
     train,
-    use_bf16,
 )
 from hashira_assets.images.judge import PortraitJudge, recognition, train_judge
 from hashira_assets.images.palettes import WEAPON_TYPES
 from hashira_assets.images.render import scene_set
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
+from resources.torch_cpu import use_bf16
 
 PORTRAIT_MODEL_NAME = "hashira-slayer-portraits"
 # A generated portrait is a near-copy when it is closer to a training render than this share of
