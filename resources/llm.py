@@ -7,7 +7,8 @@
   with the local model and records a notice for the user instead of raising.
 
 Models are loaded once per process: `LLMResource.get_provider()` caches them at module level, so
-the Dagster assets, the CLI and the Streamlit app each pay the load (about 40 s) only once.
+the Dagster assets, the CLI and the Streamlit app each pay the load only once (under a second
+once `smollm_folder` has written the de-quantized copy).
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from __future__ import annotations
 import abc
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource
@@ -70,32 +74,66 @@ def smollm_gguf_path() -> tuple[str, str]:
     return str(folder), SMOLLM_GGUF
 
 
+def smollm_folder() -> str:
+    """A folder holding SmolLM2 de-quantized to safetensors, written from the bundled GGUF the
+    first time any process asks (`HASHIRA_MODEL_CACHE`, else ~/.cache/hashira).
+
+    Reading the GGUF (its tokenizer, then its weights) took 49 s on a 2-core AVX2 machine, once
+    per process that loads the model; the folder loads in under a second, with the same tokens
+    and logits."""
+    from resources.model_packages import offline_models
+
+    offline_models()
+    folder, gguf = smollm_gguf_path()
+    source = Path(folder) / gguf
+    root = Path(os.environ.get("HASHIRA_MODEL_CACHE") or Path.home() / ".cache" / "hashira")
+    target = root / f"smollm2-{source.stat().st_size}-{int(source.stat().st_mtime)}"
+    if (target / "model.safetensors").exists():
+        return str(target)
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    quantized = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
+    config = quantized.config
+    # The weights are plain float32 now; saved with the GGUF marker they would not save.
+    del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(quantized.state_dict())
+    # Written beside the target and renamed into place: a reader never sees half a folder, and
+    # of two processes writing at once the first rename wins.
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=root))
+    tokenizer.save_pretrained(staging)
+    model.save_pretrained(staging)
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+    return str(target)
+
+
 _LOCAL_CACHE: dict[tuple[str, int], tuple[Any, Any]] = {}
 _LOCAL_LOCK = threading.Lock()
 
 
 def load_local_model(num_threads: int = 1) -> tuple[Any, Any]:
-    """(model, tokenizer) of SmolLM2, de-quantized from GGUF once per process."""
-    from resources.model_packages import offline_models
-
-    folder, gguf = smollm_gguf_path()
-    key = (os.path.join(folder, gguf), num_threads)
+    """(model, tokenizer) of SmolLM2 in float32, loaded once per process."""
+    key = ("smollm2", num_threads)
     with _LOCAL_LOCK:
         if key not in _LOCAL_CACHE:
-            offline_models()
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
             if num_threads > 0:
                 # On a small shared CPU, more threads than free cores makes every token slower.
                 torch.set_num_threads(num_threads)
-            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+            folder = smollm_folder()
+            tokenizer = AutoTokenizer.from_pretrained(folder)
             tokenizer.padding_side = "left"
             if tokenizer.pad_token is None:
                 tokenizer.pad_token = tokenizer.eos_token
-            model = AutoModelForCausalLM.from_pretrained(
-                folder, gguf_file=gguf, dtype=torch.float32
-            )
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
             model.eval()
             _LOCAL_CACHE[key] = (model, tokenizer)
         return _LOCAL_CACHE[key]

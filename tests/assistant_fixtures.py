@@ -32,7 +32,7 @@ def tiny_index(tiny_world, tiny_documents, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def local_llm():
-    """The bundled SmolLM2, loaded once for the session (about 40 s on this CPU)."""
+    """The bundled SmolLM2, loaded once for the session."""
     from resources.llm import LLMResource
 
     return LLMResource(provider="local", num_threads=1).get_provider()

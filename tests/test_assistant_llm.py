@@ -92,3 +92,32 @@ def test_fallback_to_the_real_local_model(local_llm):
         3,
     )
     assert len(batch) == 2 and all(isinstance(b, str) for b in batch)
+
+
+@pytest.mark.slow
+def test_the_de_quantized_copy_matches_the_gguf_and_is_written_once():
+    import os
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from resources.llm import smollm_folder, smollm_gguf_path
+
+    folder = smollm_folder()
+    written = os.stat(os.path.join(folder, "model.safetensors")).st_mtime_ns
+    assert smollm_folder() == folder
+    assert os.stat(os.path.join(folder, "model.safetensors")).st_mtime_ns == written
+    text = "Customer: order 4417 never came, can I get a refund?\nAgent: I am sorry"
+    gguf_folder, gguf = smollm_gguf_path()
+    loaded = [
+        (
+            AutoTokenizer.from_pretrained(*args, **kwargs),
+            AutoModelForCausalLM.from_pretrained(*args, **kwargs, dtype=torch.float32),
+        )
+        for args, kwargs in (((folder,), {}), ((gguf_folder,), {"gguf_file": gguf}))
+    ]
+    (copy_tok, copy_model), (gguf_tok, gguf_model) = loaded
+    ids = gguf_tok(text, return_tensors="pt").input_ids
+    assert copy_tok(text, return_tensors="pt").input_ids.tolist() == ids.tolist()
+    with torch.no_grad():
+        assert torch.equal(copy_model(ids).logits, gguf_model(ids).logits)

@@ -81,18 +81,16 @@ def prompt_ids(tokenizer: Any, transcript: str, max_chat_tokens: int) -> list[in
 def load_base_model(dtype: torch.dtype | None = None) -> tuple[Any, Any]:
     """A fresh (model, tokenizer) of the bundled SmolLM2, de-quantized from its GGUF, in
     bfloat16 where the CPU has it natively and float32 elsewhere (unless `dtype` says)."""
-    from resources.llm import smollm_gguf_path
-    from resources.model_packages import offline_models
-    from resources.torch_cpu import fast_dtype
-
-    offline_models()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    folder, gguf = smollm_gguf_path()
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    from resources.llm import smollm_folder
+    from resources.torch_cpu import fast_dtype
+
+    folder = smollm_folder()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     return model.to(dtype or fast_dtype()), tokenizer
 
 
