@@ -63,3 +63,15 @@ def test_chunked_oracle_equals_direct_computation(model, day):
     np.testing.assert_allclose(fast, direct, rtol=1e-4, atol=1e-9)
     per_product = terms.expected_per_product(state, base_rate, last)
     np.testing.assert_allclose(per_product, direct.sum(0), rtol=1e-4, atol=1e-9)
+
+
+def test_the_window_in_one_pass_equals_the_sum_of_its_days(model):
+    cust = np.arange(0, 60, 3)
+    last = np.full(len(model.customers), -1)
+    consumables = np.flatnonzero(entities.TYPE_IS_CONSUMABLE[model.products.type_idx])
+    last[cust[::3]] = consumables[: len(cust[::3])]
+    states = [model.day_state(day) for day in range(100, 107)]
+    assert any((s.discount > 0).any() for s in states)
+    terms = _ChunkTerms(model, cust)
+    by_day = sum(terms.expected_matrix(s, 0.05, last) for s in states)
+    np.testing.assert_allclose(terms.expected_window(states, 0.05, last), by_day, rtol=1e-10)

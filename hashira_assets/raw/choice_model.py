@@ -166,22 +166,35 @@ class ChoiceModel:
             0.5 * taste + 0.8 * (own_style == product_style) + self._rarity_fit(cust, prods, outer)
         )
 
-    def cart_logit(self, cust: np.ndarray, prods: np.ndarray, outer: bool = True) -> np.ndarray:
+    def cart_logit(
+        self,
+        cust: np.ndarray,
+        prods: np.ndarray,
+        outer: bool = True,
+        match: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Logit of carting a viewed product; `match` is `self.match(cust, prods, outer)` when
+        the caller has it already."""
         sensitivity, rel_price = _pair(
             self.customers.price_sensitivity[cust], self.log_rel_price[prods], outer
         )
-        return (
-            self.funnel.cart_intercept
-            + 0.6 * self.match(cust, prods, outer)
-            - 0.4 * (sensitivity * rel_price)
-        )
+        if match is None:
+            match = self.match(cust, prods, outer)
+        return self.funnel.cart_intercept + 0.6 * match - 0.4 * (sensitivity * rel_price)
 
     def buy_logit(
-        self, cust: np.ndarray, prods: np.ndarray, discount: np.ndarray, outer: bool = True
+        self,
+        cust: np.ndarray,
+        prods: np.ndarray,
+        discount: np.ndarray,
+        outer: bool = True,
+        match: np.ndarray | None = None,
     ) -> np.ndarray:
         """Logit of buying a carted product; discount holds each product's discount that day."""
         promo = PROMO_BUY_BOOST * discount[prods]
-        return self.funnel.buy_intercept + 0.3 * self.match(cust, prods, outer) + promo
+        if match is None:
+            match = self.match(cust, prods, outer)
+        return self.funnel.buy_intercept + 0.3 * match + promo
 
     def conversion(
         self,

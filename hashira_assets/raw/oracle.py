@@ -66,9 +66,11 @@ class _ChunkTerms:
         # A per-row shift leaves every within-group softmax unchanged and keeps exp() in range.
         static -= static.max(axis=1, keepdims=True)
         self.weights = np.exp(static)
-        self.cart = sigmoid(model.cart_logit(cust, prods))
+        # The taste/style/rarity match feeds both conversion logits: computed once.
+        match = model.match(cust, prods)
+        self.cart = sigmoid(model.cart_logit(cust, prods, match=match))
         no_discount = np.zeros(len(model.products), dtype=np.float32)
-        self.buy_logit = model.buy_logit(cust, prods, no_discount)
+        self.buy_logit = model.buy_logit(cust, prods, no_discount, match=match)
         self.conv_weights = self.weights * self.cart * sigmoid(self.buy_logit)
         self.nonempty_starts = model.group_start[model.group_count > 0]
         self.nonempty = model.group_count > 0
@@ -127,6 +129,31 @@ class _ChunkTerms:
         np.add.at(expected, (rows, model.sorted_position[prods]), rep)
         return expected
 
+    def expected_window(
+        self, states: list[DayState], base_rate: float, last_consumable: np.ndarray
+    ) -> np.ndarray:
+        """The sum over `states` of `expected_matrix`, in one pass over the matrix.
+
+        A cell's expectation is (customer's group factor that day) x (product's day weight) x
+        (conversion weight), so the days meet in one small (customers x days) @ (days x members)
+        product per group; promoted columns and habitual re-buys are corrected day by day.
+        """
+        model = self.model
+        terms = [self.day_terms(state, base_rate) for state in states]
+        factors = np.stack([factor for factor, *_ in terms], axis=2)  # customers x groups x days
+        day_weights = np.stack([weight for _, weight, *_ in terms])  # days x products
+        total = np.zeros_like(self.conv_weights)
+        for g in np.flatnonzero(self.nonempty):
+            start, stop = model.group_start[g], model.group_start[g] + model.group_count[g]
+            total[:, start:stop] = factors[:, g, :] @ day_weights[:, start:stop]
+        total *= self.conv_weights
+        for state, (factor, day_weight, promo_cols, promo_conv) in zip(states, terms, strict=True):
+            per_cell = factor[:, model.group_of_sorted[promo_cols]] * day_weight[promo_cols]
+            total[:, promo_cols] += per_cell * (promo_conv - self.conv_weights[:, promo_cols])
+            rows, prods, rep = self.replenishment(state, base_rate, last_consumable)
+            np.add.at(total, (rows, model.sorted_position[prods]), rep)
+        return total
+
     def expected_per_product(
         self, state: DayState, base_rate: float, last_consumable: np.ndarray
     ) -> np.ndarray:
@@ -165,7 +192,7 @@ def oracle_top_products(
     done = 0
     for chunk in _chunks(customers, len(model.products)):
         terms = _ChunkTerms(model, chunk)
-        total = sum(terms.expected_matrix(s, base_rate, last_consumable) for s in states)
+        total = terms.expected_window(states, base_rate, last_consumable)
         k = min(ORACLE_TOP_K, total.shape[1])
         top = np.argpartition(-total, k - 1, axis=1)[:, :k]
         top_vals = np.take_along_axis(total, top, axis=1)
