@@ -75,34 +75,53 @@ class _ChunkTerms:
         self.nonempty_starts = model.group_start[model.group_count > 0]
         self.nonempty = model.group_count > 0
 
+    def window_terms(
+        self, states: list[DayState], base_rate: float
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Per-day pieces of several days: the session-weighted group factors A (customers x
+        groups x days), the product day weights (days x products in group order), and each day's
+        promoted columns with their conversion-weighted matrix.
+
+        A group's softmax denominator on each day is one (customers x members) @ (members x
+        days) product: one pass over the chunk for all the days.
+        """
+        model = self.model
+        prods = model.by_group
+        day_weights = np.stack(
+            [np.exp(s.item_day_term[prods]) * (model.launch_sorted <= s.day) for s in states]
+        )
+        group_sum = np.zeros((len(self.cust), len(self.nonempty), len(states)))
+        for g in np.flatnonzero(self.nonempty):
+            start, stop = model.group_start[g], model.group_start[g] + model.group_count[g]
+            group_sum[:, g, :] = self.weights[:, start:stop] @ day_weights[:, start:stop].T
+        factors = np.zeros_like(group_sum)
+        promotions = []
+        for i, state in enumerate(states):
+            group_p = softmax_rows(model.group_logits(self.cust, state))
+            sessions = model.expected_sessions(self.cust, state, base_rate)
+            views = (1.0 + model.funnel.extra_views) * sessions
+            day_sum = group_sum[:, :, i]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                factors[:, :, i] = np.where(day_sum > 0, group_p / day_sum, 0.0) * views[:, None]
+            promo_cols = np.flatnonzero(state.discount[prods] > 0)
+            promo_conv = (
+                self.weights[:, promo_cols]
+                * self.cart[:, promo_cols]
+                * sigmoid(
+                    self.buy_logit[:, promo_cols]
+                    + PROMO_BUY_BOOST * state.discount[prods[promo_cols]][None, :]
+                )
+            )
+            promotions.append((promo_cols, promo_conv))
+        return factors, day_weights, promotions
+
     def day_terms(
         self, state: DayState, base_rate: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per-day pieces: session-weighted group factor A (cust x groups), product day weights
-        (group order), promoted columns and their conversion-weighted matrix."""
-        model = self.model
-        prods = model.by_group
-        launched = model.launch_sorted <= state.day
-        day_weight = np.exp(state.item_day_term[prods]) * launched
-        group_sum = np.zeros((len(self.cust), len(self.nonempty)), dtype=np.float64)
-        group_sum[:, self.nonempty] = np.add.reduceat(
-            self.weights * day_weight[None, :], self.nonempty_starts, axis=1
-        )
-        group_p = softmax_rows(model.group_logits(self.cust, state))
-        sessions = model.expected_sessions(self.cust, state, base_rate)
-        views = (1.0 + model.funnel.extra_views) * sessions
-        with np.errstate(invalid="ignore", divide="ignore"):
-            factor = np.where(group_sum > 0, group_p / group_sum, 0.0) * views[:, None]
-        promo_cols = np.flatnonzero(state.discount[prods] > 0)
-        promo_conv = (
-            self.weights[:, promo_cols]
-            * self.cart[:, promo_cols]
-            * sigmoid(
-                self.buy_logit[:, promo_cols]
-                + PROMO_BUY_BOOST * state.discount[prods[promo_cols]][None, :]
-            )
-        )
-        return factor, day_weight, promo_cols, promo_conv
+        """`window_terms` of one day: group factor A (cust x groups), product day weights (group
+        order), promoted columns and their conversion-weighted matrix."""
+        factors, day_weights, [(promo_cols, promo_conv)] = self.window_terms([state], base_rate)
+        return factors[:, :, 0], day_weights[0], promo_cols, promo_conv
 
     def replenishment(
         self, state: DayState, base_rate: float, last_consumable: np.ndarray
@@ -139,39 +158,45 @@ class _ChunkTerms:
         product per group; promoted columns and habitual re-buys are corrected day by day.
         """
         model = self.model
-        terms = [self.day_terms(state, base_rate) for state in states]
-        factors = np.stack([factor for factor, *_ in terms], axis=2)  # customers x groups x days
-        day_weights = np.stack([weight for _, weight, *_ in terms])  # days x products
+        factors, day_weights, promotions = self.window_terms(states, base_rate)
         total = np.zeros_like(self.conv_weights)
         for g in np.flatnonzero(self.nonempty):
             start, stop = model.group_start[g], model.group_start[g] + model.group_count[g]
             total[:, start:stop] = factors[:, g, :] @ day_weights[:, start:stop]
         total *= self.conv_weights
-        for state, (factor, day_weight, promo_cols, promo_conv) in zip(states, terms, strict=True):
-            per_cell = factor[:, model.group_of_sorted[promo_cols]] * day_weight[promo_cols]
+        for i, (state, (promo_cols, promo_conv)) in enumerate(zip(states, promotions, strict=True)):
+            per_cell = factors[:, model.group_of_sorted[promo_cols], i] * day_weights[i, promo_cols]
             total[:, promo_cols] += per_cell * (promo_conv - self.conv_weights[:, promo_cols])
             rows, prods, rep = self.replenishment(state, base_rate, last_consumable)
             np.add.at(total, (rows, model.sorted_position[prods]), rep)
         return total
 
+    def expected_per_product_window(
+        self, states: list[DayState], base_rate: float, last_consumable: np.ndarray
+    ) -> np.ndarray:
+        """(days x products by id) expected purchases, summed over the chunk's customers."""
+        model = self.model
+        factors, day_weights, promotions = self.window_terms(states, base_rate)
+        total_sorted = np.zeros((len(states), len(model.by_group)))
+        for g in np.flatnonzero(self.nonempty):
+            start, stop = model.group_start[g], model.group_start[g] + model.group_count[g]
+            total_sorted[:, start:stop] = factors[:, g, :].T @ self.conv_weights[:, start:stop]
+        out = np.zeros((len(states), len(model.products)))
+        for i, (state, (promo_cols, promo_conv)) in enumerate(zip(states, promotions, strict=True)):
+            promo_groups = model.group_of_sorted[promo_cols]
+            total_sorted[i, promo_cols] = np.einsum(
+                "ij,ij->j", factors[:, promo_groups, i], promo_conv
+            )
+            out[i, model.by_group] = total_sorted[i] * day_weights[i]
+            _, prods, rep = self.replenishment(state, base_rate, last_consumable)
+            np.add.at(out[i], prods, rep)
+        return out
+
     def expected_per_product(
         self, state: DayState, base_rate: float, last_consumable: np.ndarray
     ) -> np.ndarray:
         """Expected purchases of each product (by id) on the day, summed over the chunk."""
-        model = self.model
-        factor, day_weight, promo_cols, promo_conv = self.day_terms(state, base_rate)
-        total_sorted = np.zeros(len(model.by_group))
-        for g in np.flatnonzero(self.nonempty):
-            start, stop = model.group_start[g], model.group_start[g] + model.group_count[g]
-            total_sorted[start:stop] = factor[:, g] @ self.conv_weights[:, start:stop]
-        promo_groups = model.group_of_sorted[promo_cols]
-        total_sorted[promo_cols] = np.einsum("ij,ij->j", factor[:, promo_groups], promo_conv)
-        total_sorted *= day_weight
-        out = np.zeros(len(model.products))
-        out[model.by_group] = total_sorted
-        _, prods, rep = self.replenishment(state, base_rate, last_consumable)
-        np.add.at(out, prods, rep)
-        return out
+        return self.expected_per_product_window([state], base_rate, last_consumable)[0]
 
 
 def oracle_top_products(
@@ -247,8 +272,7 @@ def oracle_expected_demand(
     done = 0
     for chunk in _chunks(customers, n_products):
         terms = _ChunkTerms(model, chunk)
-        for i, state in enumerate(states):
-            purchases[i] += terms.expected_per_product(state, base_rate, last_consumable)
+        purchases += terms.expected_per_product_window(states, base_rate, last_consumable)
         done += len(chunk)
         if progress:
             progress(done, len(customers))
