@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.special import expit
 
 from hashira_assets.raw.calendar import Promotions, ShopCalendar
 from hashira_assets.raw.entities import (
@@ -61,7 +62,9 @@ class DayState:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """The logistic function; scipy's one pass is half the cost of 1 / (1 + exp(-x)), which the
+    oracle pays on every (customer, product) cell twice."""
+    return expit(x)
 
 
 class ChoiceModel:
