@@ -51,9 +51,10 @@ class SummarizerBudget:
 
 PRESET_BUDGETS: dict[str, SummarizerBudget] = {
     # A few short steps and generations: the tests use the real model, bounded. What it writes
-    # at this budget mostly fails the fact check, so the tests see the fallback too.
+    # at this budget mostly fails the fact check, so the tests see the fallback too. The time
+    # limit only guards: 60 s stopped at 16 of the 24 chats on an AVX2-only machine under load.
     "tiny": SummarizerBudget(
-        NeuralSettings(max_examples=24, budget_seconds=60, max_chat_tokens=128, max_new_tokens=24),
+        NeuralSettings(max_examples=24, budget_seconds=240, max_chat_tokens=128, max_new_tokens=24),
         eval_per_set=4,
     ),
     # A fixed sample, so a reproduction sees the same chats; the time limit only guards against

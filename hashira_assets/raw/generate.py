@@ -24,7 +24,7 @@ from hashira_assets.raw.corruption import CORRUPTION_KINDS, corrupt_events
 from hashira_assets.raw.simulator import BATTLE_SCHEMA, SessionSimulator
 from hashira_assets.raw.world_config import WorldConfig, validate_config
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "1"
 ROWS_PER_FILE = 250_000
 PILOT_SESSIONS = 4_000
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from hashira_assets.raw import vocabulary as voc
-from hashira_assets.raw.choice_model import ChoiceModel, DayState, draw_by_logits, sigmoid
+from hashira_assets.raw.choice_model import ChoiceModel, DayState, sigmoid
 from hashira_assets.raw.entities import TYPE_IS_CONSUMABLE
 
 EVENT_TYPES = ("view", "cart", "purchase", "return")
@@ -138,14 +138,14 @@ class SessionSimulator:
         reg_sess = np.repeat(np.arange(len(owners)), n_regular)
         reg_cust = owners[reg_sess]
         group_logit = model.group_logits(reg_cust, state)
-        groups = draw_by_logits(group_logit, rng)
+        groups = np.argmax(group_logit + rng.gumbel(size=group_logit.shape), axis=1)
         reg_prod = np.empty(len(reg_sess), dtype=np.int32)
         for g in np.unique(groups):
             rows = np.flatnonzero(groups == g)
             start = model.group_start[g]
             members = model.by_group[start : start + state.n_available[g]]
             util = model.item_utility(reg_cust[rows], members, state)
-            pick = draw_by_logits(util, rng)
+            pick = np.argmax(util + rng.gumbel(size=util.shape), axis=1)
             reg_prod[rows] = members[pick]
         sess = np.concatenate([rep_sess, reg_sess])
         prod = np.concatenate([rep_prod, reg_prod])
