@@ -139,19 +139,12 @@ class _ChunkTerms:
         self, state: DayState, base_rate: float, last_consumable: np.ndarray
     ) -> np.ndarray:
         """(customers x products in group order) expected purchases on the day."""
-        model = self.model
-        factor, day_weight, promo_cols, promo_conv = self.day_terms(state, base_rate)
-        per_cell = factor[:, model.group_of_sorted] * day_weight[None, :]
-        expected = per_cell * self.conv_weights
-        expected[:, promo_cols] = per_cell[:, promo_cols] * promo_conv
-        rows, prods, rep = self.replenishment(state, base_rate, last_consumable)
-        np.add.at(expected, (rows, model.sorted_position[prods]), rep)
-        return expected
+        return self.expected_window([state], base_rate, last_consumable)
 
     def expected_window(
         self, states: list[DayState], base_rate: float, last_consumable: np.ndarray
     ) -> np.ndarray:
-        """The sum over `states` of `expected_matrix`, in one pass over the matrix.
+        """(customers x products in group order) expected purchases summed over `states`.
 
         A cell's expectation is (customer's group factor that day) x (product's day weight) x
         (conversion weight), so the days meet in one small (customers x days) @ (days x members)
