@@ -1,4 +1,5 @@
-"""What this machine's CPU does well in PyTorch: bfloat16 only where it is native.
+"""What this machine's CPU does well in PyTorch: bfloat16 only where it is native, and every
+core for the graph's batch work.
 
 Without AVX-512 BF16 or AMX, PyTorch emulates bfloat16 matrix products: SmolLM2's prefill ran
 5.6x slower in bfloat16 than in float32 on an AVX2-only CPU (137 s against 24.5 s for 16 chats
@@ -7,7 +8,10 @@ of 198 tokens, one thread), while on a CPU with native bfloat16 it is the faster
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+from collections.abc import Iterator
 
 
 @functools.cache
@@ -33,3 +37,26 @@ def fast_dtype(setting: str = "auto"):
     import torch
 
     return torch.bfloat16 if use_bf16(setting) else torch.float32
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    return len(os.sched_getaffinity(0))
+
+
+@contextlib.contextmanager
+def torch_threads(count: int | None = None) -> Iterator[int]:
+    """Torch's intra-op threads set to `count` (default: every usable core) inside the block.
+
+    The local chat model sets one thread for the whole process (a server answers many requests
+    side by side); a batch step of the graph that fine-tunes or generates for hundreds of
+    conversations should use the cores it has, and leave the setting as it found it."""
+    import torch
+
+    previous = torch.get_num_threads()
+    wanted = count or usable_cores()
+    torch.set_num_threads(wanted)
+    try:
+        yield wanted
+    finally:
+        torch.set_num_threads(previous)

@@ -71,3 +71,17 @@ def app_home(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         else:
             os.environ["HASHIRA_HOME"] = previous
     return home
+
+
+@pytest.fixture
+def app_home_copy(app_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the materialized tiny home that one test may change (HASHIRA_HOME points at it).
+
+    MLflow records absolute artifact locations, so the copy's registered versions still read
+    their files from `app_home`: a test may add runs and versions, never remove them."""
+    home = tmp_path / "home"
+    shutil.copytree(app_home, home, ignore=shutil.ignore_patterns("dagster_home"))
+    monkeypatch.setenv("HASHIRA_HOME", str(home))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("HASHIRA_APP_DB_URL", raising=False)
+    return home

@@ -37,3 +37,18 @@ def hashira_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HASHIRA_LAKE_ROOT", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def torch_on_every_core():
+    """Each test starts with torch on every usable core: the local chat model pins its process
+    to one thread (right for a server answering requests side by side), which would otherwise
+    slow every later test's training to one core."""
+    import sys
+
+    from resources.torch_cpu import usable_cores
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != usable_cores():
+        torch.set_num_threads(usable_cores())
+    yield

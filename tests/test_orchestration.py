@@ -21,7 +21,6 @@ from hashira_assets.assistant.summaries import (
     read_summaries,
     summaries_path,
 )
-from hashira_assets.assistant.summarizer_training import PRESET_BUDGETS, train_and_register
 from hashira_assets.assistant.support_labels import NEEDS_REVIEW
 from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.simulator import EVENT_SCHEMA
@@ -243,14 +242,12 @@ def test_conversations_sensor_lands_once_and_again_after_a_new_world(app_db, tmp
 
 
 @pytest.mark.slow
-def test_a_conversation_from_the_app_gets_summarized(tiny_world, hashira_home, monkeypatch):
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("HASHIRA_APP_DB_URL", raising=False)
-    shutil.copytree(tiny_world.out_dir, hashira_home / "raw")
+def test_a_conversation_from_the_app_gets_summarized(app_home_copy):
+    # The tiny graph's home: a champion summarizer and every generated chat summarized by it.
+    raw = app_home_copy / "raw"
+    before = read_summaries(summaries_path()).num_rows
     defs = build_definitions("local", preset="tiny")
-    tracking = defs.resources["mlflow_tracking"]
-    train_and_register(hashira_home / "raw", tracking, PRESET_BUDGETS["tiny"], seed=0)
-    product = pq.read_table(hashira_home / "raw" / "products").to_pylist()[0]
+    product = pq.read_table(raw / "products").to_pylist()[0]
     app_db = defs.resources["app_database"]
     conversation = app_db.add_support_conversation(
         17, [(s, t.format(product=product["name"])) for s, t in TURNS],
@@ -263,8 +260,10 @@ def test_a_conversation_from_the_app_gets_summarized(tiny_world, hashira_home, m
         )
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
+    meta = result.asset_materializations_for_node("conversation_summaries")[0].metadata
+    assert (meta["summarized_now"].value, meta["reused"].value) == (1, before)
     summaries = {r["conversation_id"]: r for r in read_summaries(summaries_path()).to_pylist()}
-    assert len(summaries) == len(load_conversations(hashira_home / "raw"))
+    assert len(summaries) == len(load_conversations(raw)) == before + 1
     mine = summaries[conversation]
     assert mine["issue_category"] in (*CATEGORIES, NEEDS_REVIEW)
     assert mine["agent_id"] is None and mine["summary"].strip()

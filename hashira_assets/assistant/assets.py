@@ -30,6 +30,7 @@ from hashira_assets.metadata import markdown_preview
 from hashira_assets.priorities import LONGEST_PATH
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
+from resources.torch_cpu import torch_threads
 
 
 class SummarizerTrainingConfig(Config):
@@ -69,9 +70,11 @@ def summarizer_model(
         if value is not None
     }
     budget = dataclasses.replace(budget, neural=dataclasses.replace(budget.neural, **overrides))
-    report = train_and_register(
-        world.path, mlflow_tracking, budget, config.seed, progress=context.log.info
-    )
+    with torch_threads() as threads:
+        context.log.info(f"summarizer: fine-tuning and scoring on {threads} torch threads")
+        report = train_and_register(
+            world.path, mlflow_tracking, budget, config.seed, progress=context.log.info
+        )
     fitted = report.fitted
     context.log.info(f"summarizer v{report.version}: {report.decision.reason}")
     figures = {
@@ -129,9 +132,10 @@ def conversation_summaries(
                 f"summaries: {done}/{total} conversations, about {rate * (total - done):.0f} s left"
             )
 
-        table, summarized = summarize_incrementally(
-            conversations, read_summaries(path), summarizer, champion, checkpoint=checkpoint
-        )
+        with torch_threads():
+            table, summarized = summarize_incrementally(
+                conversations, read_summaries(path), summarizer, champion, checkpoint=checkpoint
+            )
     write_summaries(table, path)
     context.log.info(f"{summarized} conversations summarized, {table.num_rows - summarized} kept")
     return MaterializeResult(

@@ -29,6 +29,7 @@ from hashira_assets.lake.arrow_tables import read_lake_table
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
+from resources.torch_cpu import torch_threads
 
 PRODUCT_COLUMNS = ["product_id", "product_type", "breathing_style", "rarity"]
 
@@ -76,7 +77,8 @@ def slayer_image_model(
     settings = dataclasses.replace(settings, seed=config.seed)
     if config.steps is not None:
         settings = dataclasses.replace(settings, steps=config.steps)
-    trained = train_image_model(settings, progress=context.log.info)
+    with torch_threads():
+        trained = train_image_model(settings, progress=context.log.info)
     registration = log_and_register(trained, settings, mlflow_tracking)
     decision = registration.decision
     context.log.info(f"{PORTRAIT_MODEL_NAME} v{registration.version}: {decision.reason}")
