@@ -11,6 +11,7 @@ from pyspark.sql import functions as F
 
 from hashira_assets.features import tables
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
+from hashira_assets.spark.progress import spark_progress
 from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
 
@@ -55,19 +56,20 @@ def feature_tables(
 ) -> Iterator[MaterializeResult]:
     """Compute the selected feature tables as of the cut-off from one cached read of silver."""
     spark = pyspark.spark_session
-    events = read_table(spark, lake, "silver", "interaction_events")
-    if config.cutoff_date:
-        cutoff = dt.date.fromisoformat(config.cutoff_date)
-    else:
-        cutoff = events.agg(F.max("event_date")).first()[0]
-    events = tables.events_until(events, cutoff).cache()
-    customers = read_table(spark, lake, "silver", "customers")
-    products = read_table(spark, lake, "silver", "products")
-    context.log.info(f"features as of {cutoff}")
-    for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
-        name = key.path[-1]
-        build = FEATURE_TABLES[name]
-        frame = build(events, customers, products, cutoff)
-        metadata = write_with_metadata(spark, frame, lake, ZONE, name)
-        yield written(metadata, asset_key=key, cutoff_date=str(cutoff))
-    events.unpersist()
+    with spark_progress(spark, context.log.info):
+        events = read_table(spark, lake, "silver", "interaction_events")
+        if config.cutoff_date:
+            cutoff = dt.date.fromisoformat(config.cutoff_date)
+        else:
+            cutoff = events.agg(F.max("event_date")).first()[0]
+        events = tables.events_until(events, cutoff).cache()
+        customers = read_table(spark, lake, "silver", "customers")
+        products = read_table(spark, lake, "silver", "products")
+        context.log.info(f"features as of {cutoff}")
+        for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+            name = key.path[-1]
+            build = FEATURE_TABLES[name]
+            frame = build(events, customers, products, cutoff)
+            metadata = write_with_metadata(spark, frame, lake, ZONE, name)
+            yield written(metadata, asset_key=key, cutoff_date=str(cutoff))
+        events.unpersist()

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame
 from hashira_assets.gold import tables
 from hashira_assets.partitions import EVENT_DAYS, SINGLE_RUN, partition_dates
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
+from hashira_assets.spark.progress import spark_progress
 from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
 
@@ -45,12 +46,13 @@ def gold_tables(
 ) -> Iterator[MaterializeResult]:
     """Compute the selected gold tables for the run's days from one cached read of silver."""
     spark = pyspark.spark_session
-    dates = partition_dates(context)
-    # One read of silver serves every gold table: reading hundreds of daily files dominates.
-    events = read_table(spark, lake, "silver", "interaction_events", dates).cache()
-    products = read_table(spark, lake, "silver", "products")
-    for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
-        name = key.path[-1]
-        frame = GOLD_TABLES[name](events, products)
-        yield written(write_with_metadata(spark, frame, lake, ZONE, name, dates), asset_key=key)
-    events.unpersist()
+    with spark_progress(spark, context.log.info):
+        dates = partition_dates(context)
+        # One read of silver serves every gold table: reading hundreds of daily files dominates.
+        events = read_table(spark, lake, "silver", "interaction_events", dates).cache()
+        products = read_table(spark, lake, "silver", "products")
+        for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+            name = key.path[-1]
+            frame = GOLD_TABLES[name](events, products)
+            yield written(write_with_metadata(spark, frame, lake, ZONE, name, dates), asset_key=key)
+        events.unpersist()

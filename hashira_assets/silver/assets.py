@@ -31,6 +31,7 @@ from hashira_assets.silver.rules import (
     schema_problems,
 )
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
+from hashira_assets.spark.progress import spark_progress
 from resources.lake import LakeResource
 
 ZONE = "silver"
@@ -110,20 +111,23 @@ def silver_events(
     """Validate one range of daily event partitions into silver events and the quarantine."""
     spark = pyspark.spark_session
     dates = partition_dates(context)
-    result = build_silver(
-        read_table(spark, lake, "raw", "interaction_events", dates),
-        read_table(spark, lake, ZONE, "customers"),
-        read_table(spark, lake, ZONE, "products"),
-    )
-    context.log.info(
-        f"{dates[0]} to {dates[1]}: {result.raw_rows:,} raw rows -> {result.silver_rows:,} silver, "
-        f"{result.quarantined_rows:,} quarantined, "
-        f"{result.exact_duplicates + result.near_duplicates:,} duplicates removed"
-    )
-    silver_meta = write_with_metadata(spark, result.silver, lake, ZONE, "interaction_events", dates)
-    quarantine_meta = write_with_metadata(
-        spark, result.quarantine, lake, ZONE, "quarantined_interaction_events", dates
-    )
+    with spark_progress(spark, context.log.info):
+        result = build_silver(
+            read_table(spark, lake, "raw", "interaction_events", dates),
+            read_table(spark, lake, ZONE, "customers"),
+            read_table(spark, lake, ZONE, "products"),
+        )
+        context.log.info(
+            f"{dates[0]} to {dates[1]}: {result.raw_rows:,} raw rows -> "
+            f"{result.silver_rows:,} silver, {result.quarantined_rows:,} quarantined, "
+            f"{result.exact_duplicates + result.near_duplicates:,} duplicates removed"
+        )
+        silver_meta = write_with_metadata(
+            spark, result.silver, lake, ZONE, "interaction_events", dates
+        )
+        quarantine_meta = write_with_metadata(
+            spark, result.quarantine, lake, ZONE, "quarantined_interaction_events", dates
+        )
     yield written(silver_meta, asset_key="silver_interaction_events")
     yield written(quarantine_meta, asset_key="quarantined_interaction_events")
     yield quarantine_check(result, config.max_quarantined_share)
