@@ -19,23 +19,26 @@ class _Tracker:
         return self.stages[stage_id]
 
 
-def _stage(name, done, total, running):
+def _stage(stage_id, name, done, total, running):
     return SimpleNamespace(
-        name=name, numCompletedTasks=done, numTasks=total, numActiveTasks=running
+        stageId=stage_id, name=name, numCompletedTasks=done, numTasks=total, numActiveTasks=running
     )
 
 
-def test_active_stages_are_one_line_and_no_stage_is_none():
+def test_started_stages_are_one_line_and_no_stage_is_none():
     tracker = _Tracker(
         {
-            47: _stage("save at NativeMethodAccessorImpl.java:0", 3, 8, 2),
-            45: _stage("count at NativeMethodAccessorImpl.java:0", 8, 8, 0),
+            47: _stage(47, "save at NativeMethodAccessorImpl.java:0", 3, 8, 2),
+            45: _stage(45, "$anonfun$withThreadLocalCaptured$1 at Future.scala:0", 8, 8, 0),
             46: None,  # finished between the two calls
+            48: _stage(48, "save at NativeMethodAccessorImpl.java:0", 0, 8, 0),  # queued
         }
     )
     assert describe_active_stages(tracker) == (
-        "stage 45 (count): 8/8 tasks, 0 running; stage 47 (save): 3/8 tasks, 2 running"
+        "stage 45: 8/8 tasks, 0 running; stage 47 (save): 3/8 tasks, 2 running"
     )
+    queued = _Tracker({48: _stage(48, "count at X.java:0", 0, 8, 0)})
+    assert describe_active_stages(queued) == "stage 48 (count): 0/8 tasks, 0 running"
     assert describe_active_stages(_Tracker({})) is None
 
 

@@ -14,16 +14,19 @@ from typing import Any
 
 
 def describe_active_stages(tracker: Any) -> str | None:
-    """One line for the active stages: 'stage 47 (save): 3/8 tasks, 2 running', or None."""
+    """One line for the active stages that have started: 'stage 47 (save): 3/8 tasks, 2 running'
+    (None when no stage is active; the queued ones only when nothing has started)."""
+    stages = [tracker.getStageInfo(i) for i in sorted(tracker.getActiveStageIds())]
+    stages = [s for s in stages if s is not None]  # finished between the two calls
+    started = [s for s in stages if s.numActiveTasks or s.numCompletedTasks]
     parts = []
-    for stage_id in sorted(tracker.getActiveStageIds()):
-        info = tracker.getStageInfo(stage_id)
-        if info is None:
-            continue
-        # Spark names a stage after its call site: "save at NativeMethodAccessorImpl.java:0".
+    for info in started or stages:
+        # Spark names a stage after its call site ("save at NativeMethodAccessorImpl.java:0");
+        # generated closures ("$anonfun$...") say nothing and are left out.
         name = info.name.split(" at ")[0]
+        named = f" ({name})" if name.isidentifier() else ""
         parts.append(
-            f"stage {stage_id} ({name}): {info.numCompletedTasks}/{info.numTasks} tasks, "
+            f"stage {info.stageId}{named}: {info.numCompletedTasks}/{info.numTasks} tasks, "
             f"{info.numActiveTasks} running"
         )
     return "; ".join(parts) or None
