@@ -260,10 +260,14 @@ def test_a_conversation_from_the_app_gets_summarized(app_home_copy):
         )
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
+    # Only the landed app conversations are summarized now (other tests may have added some to
+    # the app's database before this one), the generated ones are kept.
+    landed = len(load_conversations(raw)) - before
     meta = result.asset_materializations_for_node("conversation_summaries")[0].metadata
-    assert (meta["summarized_now"].value, meta["reused"].value) == (1, before)
+    assert landed >= 1
+    assert (meta["summarized_now"].value, meta["reused"].value) == (landed, before)
     summaries = {r["conversation_id"]: r for r in read_summaries(summaries_path()).to_pylist()}
-    assert len(summaries) == len(load_conversations(raw)) == before + 1
+    assert len(summaries) == before + landed
     mine = summaries[conversation]
     assert mine["issue_category"] in (*CATEGORIES, NEEDS_REVIEW)
     assert mine["agent_id"] is None and mine["summary"].strip()
