@@ -40,13 +40,16 @@ def fast_dtype(setting: str = "auto"):
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, not the machine's count)."""
-    return len(os.sched_getaffinity(0))
+    """The cores this process may use: its CPU affinity, capped by OMP_NUM_THREADS when set (the
+    demo's server sets 1 so that two steps side by side do not spin-wait on each other)."""
+    cores = len(os.sched_getaffinity(0))
+    cap = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return max(1, min(cores, int(cap))) if cap.isdigit() else cores
 
 
 @contextlib.contextmanager
 def torch_threads(count: int | None = None) -> Iterator[int]:
-    """Torch's intra-op threads set to `count` (default: every usable core) inside the block.
+    """Torch's intra-op threads set to `count` (default: `usable_cores()`) inside the block.
 
     The local chat model sets one thread for the whole process (a server answers many requests
     side by side); a batch step of the graph that fine-tunes or generates for hundreds of
