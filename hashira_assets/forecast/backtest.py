@@ -27,6 +27,7 @@ from sktime.forecasting.base import BaseForecaster
 from sktime.split import ExpandingWindowSplitter
 
 from hashira_assets.forecast import metrics
+from hashira_assets.forecast.groups import in_groups
 from hashira_assets.forecast.reconcile import LevelForecast
 
 # Quantiles every model is asked for: the 95% and 80% central intervals and the median.
@@ -176,7 +177,9 @@ def fit_predict(
     clip: bool = True,
 ) -> tuple[LevelForecast, float, float]:
     """Fit on all of y and forecast `horizon` periods: (forecast, fit s, predict s); the forecast
-    is clipped at zero unless `clip` is False."""
+    is clipped at zero unless `clip` is False. A level of very many series is fitted in groups
+    (`groups`)."""
+    forecaster = in_groups(forecaster, y.shape[1])
     fh = np.arange(1, horizon + 1)
     start = time.perf_counter()
     forecaster.fit(y, X=X_train, fh=fh)

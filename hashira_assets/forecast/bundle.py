@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hashira_assets.forecast.backtest import QUANTILES
+from hashira_assets.forecast.groups import in_groups
 from hashira_assets.forecast.intervals import IntervalCalibration
 from hashira_assets.forecast.reconcile import LevelForecast, reconcile
 from hashira_assets.forecast.series import LEVELS, SalesSeries, daily_index, exogenous
@@ -87,7 +88,9 @@ def fit_bundle(series: SalesSeries, spec: dict[str, Any], final: bool = True) ->
     models, seconds = {}, {}
     for level in LEVELS:
         y = series.units[level]
-        model = make_model(spec["chosen"][level], level, series, settings, final)
+        model = in_groups(
+            make_model(spec["chosen"][level], level, series, settings, final), y.shape[1]
+        )
         start = time.perf_counter()
         model.fit(y, X=exogenous(series, level, y.index), fh=np.arange(1, settings.horizon + 1))
         seconds[level] = time.perf_counter() - start

@@ -1,0 +1,128 @@
+"""Levels of very many series forecast in groups: exact for per-series models, one global model
+per group, the pieces put back in the level's order."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hashira_assets.forecast import backtest
+from hashira_assets.forecast.backtest import QUANTILES, fit_predict
+from hashira_assets.forecast.groups import (
+    GroupedCalibration,
+    GroupedForecaster,
+    group_bounds,
+    group_exogenous,
+    in_groups,
+)
+from hashira_assets.forecast.models import SeasonalNaiveForecaster
+from tests.test_forecast_models import panel, small_model
+
+FH = list(range(1, 15))
+
+
+def test_groups_cover_every_series_once_in_near_equal_sizes():
+    bounds = group_bounds(105_000, 10_000)
+    sizes = [stop - start for start, stop in bounds]
+    assert len(bounds) == 11 and max(sizes) <= 10_000 and max(sizes) - min(sizes) <= 1
+    assert bounds[0][0] == 0 and bounds[-1][1] == 105_000
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    assert group_bounds(10_000, 10_000) == [(0, 10_000)]
+    with pytest.raises(ValueError, match="no series"):
+        group_bounds(0)
+
+
+def test_a_group_gets_the_shared_columns_and_only_its_own_series_columns():
+    X = pd.DataFrame(
+        0.0, index=range(3), columns=["festival", "discount:1", "discount:2", "discount:12"]
+    )
+    assert list(group_exogenous(X, ["1", "12"]).columns) == [
+        "festival",
+        "discount:1",
+        "discount:12",
+    ]
+    assert group_exogenous(None, ["1"]) is None
+
+
+def test_a_level_within_the_limit_keeps_its_own_model():
+    model = SeasonalNaiveForecaster()
+    assert in_groups(model, 3, max_series=3) is model
+    assert isinstance(in_groups(model, 4, max_series=3), GroupedForecaster)
+
+
+def test_seasonal_naive_in_groups_is_the_same_forecast():
+    y, _, _ = panel(n_series=10)
+    whole = SeasonalNaiveForecaster().fit(y)
+    grouped = GroupedForecaster(SeasonalNaiveForecaster(), max_series=3).fit(y)
+    assert len(grouped.models_) == 4
+    pd.testing.assert_frame_equal(grouped.predict(FH), whole.predict(FH))
+    alpha = list(QUANTILES)
+    pd.testing.assert_frame_equal(
+        grouped.predict_quantiles(FH, alpha=alpha), whole.predict_quantiles(FH, alpha=alpha)
+    )
+    assert grouped.interval_calibration is None  # the naive has no calibrated distribution
+
+
+def test_a_global_model_per_group_with_each_groups_calibration():
+    y, info, _ = panel(n_series=12)
+    grouped = GroupedForecaster(small_model(info), max_series=6).fit(y)
+    mean = grouped.predict(FH)
+    assert list(mean.columns) == list(y.columns)
+    for (start, stop), model in zip(grouped.bounds_, grouped.models_, strict=True):
+        pd.testing.assert_frame_equal(mean.iloc[:, start:stop], model.predict(FH))
+    calibration = grouped.interval_calibration
+    assert isinstance(calibration, GroupedCalibration)
+    values = mean.to_numpy()
+    quantile = calibration.quantile(0.9, values)
+    second = grouped.models_[1].interval_calibration
+    np.testing.assert_array_equal(quantile[:, 6:], second.quantile(0.9, values[:, 6:]))
+    covered = calibration.coverage(y.iloc[-14:].to_numpy(), values, 0.1, 0.9)
+    assert covered.shape == values.shape and ((covered >= 0) & (covered <= 1)).all()
+
+
+def test_fit_predict_groups_a_level_over_the_limit(monkeypatch):
+    y, _, _ = panel(n_series=8)
+    whole, _, _ = fit_predict(SeasonalNaiveForecaster(), y, None, None, 14)
+    made = []
+
+    def groups_of_three(model, n_series):
+        made.append(GroupedForecaster(model, max_series=3))
+        return made[-1]
+
+    monkeypatch.setattr(backtest, "in_groups", groups_of_three)
+    grouped, _, _ = fit_predict(SeasonalNaiveForecaster(), y, None, None, 14)
+    assert len(made[0].models_) == 3
+    pd.testing.assert_frame_equal(grouped.mean, whole.mean)
+    for alpha in QUANTILES:
+        pd.testing.assert_frame_equal(grouped.quantiles[alpha], whole.quantiles[alpha])
+
+
+def test_the_whole_forecaster_runs_a_level_in_groups(monkeypatch):
+    """Backtest, final fit and reconciled forecast with the product level split in groups."""
+    from bench.bench_forecast_scale import synthetic_series
+    from hashira_assets.forecast import groups
+    from hashira_assets.forecast.bundle import fit_bundle, forecast_levels, make_spec
+    from hashira_assets.forecast.reconcile import incoherence
+    from hashira_assets.forecast.training import ForecastSettings, backtest_all
+
+    monkeypatch.setattr(groups, "MAX_GROUP_SERIES", 25)
+    series = synthetic_series(n_products=60, n_days=140)
+    settings = ForecastSettings(
+        horizon=14,
+        folds=2,
+        n_estimators=20,
+        candidates={
+            "product": ("seasonal_naive", "lightgbm"),
+            "category": ("seasonal_naive",),
+            "total": ("seasonal_naive",),
+        },
+    )
+    report = backtest_all(series, settings)
+    assert set(report.results["product"]) == {"seasonal_naive", "lightgbm"}
+    spec = make_spec(settings, {**report.chosen, "product": "lightgbm"}, "bottom_up")
+    bundle = fit_bundle(series, spec)
+    assert len(bundle.models["product"].models_) == 3  # 60 series in groups of at most 25
+    forecasts, _ = forecast_levels(bundle, series, 14)
+    assert list(forecasts["product"].mean.columns) == list(series.units["product"].columns)
+    assert incoherence(forecasts, series.product_category()) < 1e-6
