@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from hashira_cli.accounts import demo_accounts
-from hashira_serving.build_status import RunProgress, duration_text, run_progress
+from hashira_serving.build_status import RunProgress, RunWatcher, duration_text
 from resources import settings
 
 POLL_SECONDS = 2.0
@@ -62,8 +62,9 @@ def follow(
         raise RuntimeError("set DAGSTER_HOME to the Dagster UI's instance to follow its runs")
     before = None
     with instance:
+        watcher = RunWatcher(instance, run_id)
         while True:
-            now = run_progress(instance, run_id)
+            now = watcher.look()
             for line in progress_lines(before, now):
                 typer.echo(line)
             if on_world is not None and WORLD_ASSET in now.materialized_assets:

@@ -7,10 +7,11 @@ and `hashira launch --follow` to print a run's progress.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 
 from hashira_serving.cache import cache
-from jobs.run_records import active_run_ids, materialized_assets, planned_assets
+from jobs.run_records import active_run_ids
 
 FINISHED_STATUSES = ("SUCCESS", "FAILURE", "CANCELED")
 BUILD_TTL_SECONDS = 5.0
@@ -68,34 +69,84 @@ def duration_text(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
+@dataclasses.dataclass
+class RunEvents:
+    """A run's steps and assets, folded from its events in the order they were written (dicts
+    keep the order steps started and ended in)."""
+
+    running: dict[str, None] = dataclasses.field(default_factory=dict)
+    done: dict[str, None] = dataclasses.field(default_factory=dict)
+    failed: dict[str, None] = dataclasses.field(default_factory=dict)
+    planned: set[str] = dataclasses.field(default_factory=set)
+    materialized: set[str] = dataclasses.field(default_factory=set)
+
+    def apply(self, event) -> None:
+        """Fold in one Dagster event (None: a plain log line)."""
+        if event is None:
+            return
+        kind, step = event.event_type_value, event.step_key
+        if kind == "STEP_START" and step:
+            self.running[step] = None
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step:
+            self.running.pop(step, None)
+            (self.done if kind == "STEP_SUCCESS" else self.failed)[step] = None
+        elif kind in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION") and event.asset_key:
+            keys = self.planned if kind.endswith("PLANNED") else self.materialized
+            keys.add(event.asset_key.to_user_string())
+
+
+class RunWatcher:
+    """A run's progress read incrementally: each look reads only the events written since the
+    last one. Reading a whole run's events on every look cost 4.5 s of CPU at the end of the
+    `small` demo run (thousands of daily-partition materializations, each deserialized again), and
+    `hashira launch` looks every 2 s on a 2-core machine that is building the graph."""
+
+    def __init__(self, instance, run_id: str):
+        if instance.get_run_record_by_id(run_id) is None:
+            raise LookupError(f"no run {run_id} in this Dagster instance")
+        self.instance = instance
+        self.run_id = run_id
+        self.events = RunEvents()
+        self._cursor: str | None = None
+        self._steps_total: int | None = None
+
+    def _read_new_events(self) -> None:
+        while True:
+            page = self.instance.get_records_for_run(self.run_id, cursor=self._cursor, limit=1000)
+            for record in page.records:
+                self.events.apply(record.event_log_entry.dagster_event)
+            self._cursor = page.cursor
+            if not page.has_more:
+                return
+
+    def look(self) -> RunProgress:
+        """The run's progress now."""
+        record = self.instance.get_run_record_by_id(self.run_id)
+        run = record.dagster_run
+        if self._steps_total is None:
+            self._steps_total = _planned_step_count(self.instance, run)
+        self._read_new_events()
+        events = self.events
+        done, running, failed = tuple(events.done), tuple(events.running), tuple(events.failed)
+        return RunProgress(
+            run_id=self.run_id,
+            job_name=run.job_name,
+            status=run.status.value,
+            started_at=record.start_time,
+            ended_at=record.end_time,
+            steps_total=max(self._steps_total, len(done) + len(running) + len(failed)),
+            steps_done=done,
+            steps_running=running,
+            steps_failed=failed,
+            planned_assets=frozenset(events.planned),
+            materialized_assets=frozenset(events.materialized),
+        )
+
+
 def run_progress(instance, run_id: str) -> RunProgress:
-    """A run's progress from its record, its plan and its events."""
-    record = instance.get_run_record_by_id(run_id)
-    if record is None:
-        raise LookupError(f"no run {run_id} in this Dagster instance")
-    run = record.dagster_run
-    steps_total = _planned_step_count(instance, run)
-    stats = instance.get_run_step_stats(run_id)
-    done = tuple(s.step_key for s in stats if s.status is not None and s.status.value == "SUCCESS")
-    failed = tuple(
-        s.step_key for s in stats if s.status is not None and s.status.value == "FAILURE"
-    )
-    running = tuple(s.step_key for s in stats if s.end_time is None and s.start_time is not None)
-    planned = planned_assets(instance, run_id)
-    materialized = materialized_assets(instance, run_id)
-    return RunProgress(
-        run_id=run_id,
-        job_name=run.job_name,
-        status=run.status.value,
-        started_at=record.start_time,
-        ended_at=record.end_time,
-        steps_total=max(steps_total, len(done) + len(running) + len(failed)),
-        steps_done=done,
-        steps_running=running,
-        steps_failed=failed,
-        planned_assets=planned,
-        materialized_assets=materialized,
-    )
+    """A run's progress from its record, its plan and its events (one look; follow a run with a
+    `RunWatcher`)."""
+    return RunWatcher(instance, run_id).look()
 
 
 def _planned_step_count(instance, run) -> int:
@@ -132,6 +183,21 @@ def building_now() -> RunProgress | None:
             return None
         with instance:
             run_id = active_run_id(instance)
-            return run_progress(instance, run_id) if run_id else None
+            if run_id is None:
+                return None
+            # One watcher per run, kept between looks: each look reads only the new events.
+            # Pages render in threads side by side; one looks at a time.
+            with _watchers_lock:
+                key = (home, run_id)
+                if key not in _watchers:
+                    _watchers.clear()
+                    _watchers[key] = RunWatcher(instance, run_id)
+                watcher = _watchers[key]
+                watcher.instance = instance
+                return watcher.look()
 
     return _builds.get(("building", home), load)
+
+
+_watchers: dict[tuple[str, str], RunWatcher] = {}
+_watchers_lock = threading.Lock()

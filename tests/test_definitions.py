@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from hashira_assets.definitions import build_definitions, defs
+from hashira_assets.priorities import PRIORITY_TAG
 from hashira_assets.raw.generate import RAW_TABLES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,25 @@ def test_every_asset_has_a_description_and_a_group():
         node = graph.get(key)
         assert node.description, key
         assert node.group_name != "default", key
+
+
+def test_only_the_world_starts_a_run_and_the_portrait_model_yields_to_every_step():
+    """Two steps run side by side in the demo: a root step other than the world would take the
+    second core at the start, before the shop's steps are ready."""
+    graph = defs.resolve_asset_graph()
+    roots = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if not graph.get(key).parent_keys and graph.get(key).is_materializable
+    }
+    world = {key.to_user_string() for key in defs.resolve_assets_def("products").keys}
+    assert roots <= world
+    job = defs.resolve_job_def("full_refresh")
+    priority = {
+        node.name: int(node.tags.get(PRIORITY_TAG, 0)) for node in job.graph.node_dict.values()
+    }
+    assert priority["slayer_image_model"] == min(priority.values())
+    assert priority["slayer_image_model"] < 0
 
 
 def test_environment_is_chosen_in_one_place(monkeypatch):

@@ -11,7 +11,9 @@ import pytest
 
 from hashira_cli.launch import follow, progress_lines
 from hashira_serving.build_status import (
+    RunEvents,
     RunProgress,
+    RunWatcher,
     active_run_id,
     duration_text,
     run_progress,
@@ -128,6 +130,48 @@ def test_run_progress_reads_steps_and_assets_from_the_instance():
         assert active_run_id(instance) is None
         with pytest.raises(LookupError, match="no run nope"):
             run_progress(instance, "nope")
+
+
+def test_a_watcher_reads_each_event_once_and_agrees_with_a_fresh_look(monkeypatch):
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([first_table, second_table], instance=instance)
+        watcher = RunWatcher(instance, result.run_id)
+        pages = []
+        read_page = instance.get_records_for_run
+
+        def counted(*args, **kwargs):
+            page = read_page(*args, **kwargs)
+            pages.append(len(page.records))
+            return page
+
+        monkeypatch.setattr(instance, "get_records_for_run", counted)
+        first = watcher.look()
+        again = watcher.look()
+        assert first == again == run_progress(instance, result.run_id)
+        assert pages[0] > 0 and pages[1] == 0  # the second look read nothing again
+
+
+def test_steps_move_from_running_to_done_or_failed_as_events_arrive():
+    from types import SimpleNamespace
+
+    def event(kind, step=None, asset=None):
+        key = None if asset is None else dg.AssetKey(asset)
+        return SimpleNamespace(event_type_value=kind, step_key=step, asset_key=key)
+
+    events = RunEvents()
+    for e in [
+        event("STEP_START", "a"),
+        event("STEP_START", "b"),
+        event("ASSET_MATERIALIZATION_PLANNED", "a", "table_a"),
+        None,  # a plain log line
+        event("STEP_SUCCESS", "a"),
+        event("ASSET_MATERIALIZATION", "a", "table_a"),
+    ]:
+        events.apply(e)
+    assert list(events.running) == ["b"] and list(events.done) == ["a"]
+    events.apply(event("STEP_FAILURE", "b"))
+    assert not events.running and list(events.failed) == ["b"]
+    assert events.planned == events.materialized == {"table_a"}
 
 
 @pytest.mark.integration

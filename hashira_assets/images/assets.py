@@ -26,6 +26,7 @@ from hashira_assets.images.training import (
     train_image_model,
 )
 from hashira_assets.lake.arrow_tables import read_lake_table
+from hashira_assets.priorities import LAST
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
@@ -61,8 +62,12 @@ class PortraitModelConfig(Config):
 
 
 @asset(
+    # After the world (the portraits use its weapon vocabulary), so that this step, which no page
+    # waits for, never takes a core before the shop's steps (`priorities`).
+    deps=["products"],
     group_name="images",
     kinds={"pytorch", "mlflow"},
+    op_tags=LAST,
     check_specs=[gate_check_spec("slayer_image_model")],
 )
 def slayer_image_model(
