@@ -126,3 +126,12 @@ def test_the_whole_forecaster_runs_a_level_in_groups(monkeypatch):
     forecasts, _ = forecast_levels(bundle, series, 14)
     assert list(forecasts["product"].mean.columns) == list(series.units["product"].columns)
     assert incoherence(forecasts, series.product_category()) < 1e-6
+
+
+def test_backtest_folds_keep_views_of_the_history_not_copies():
+    y, _, _ = panel(n_series=5, n_days=120)
+    result = backtest.run_backtest(SeasonalNaiveForecaster(), y, None, 14, 2, 7, "naive")
+    assert len(result.folds) == 2
+    for fold in result.folds:
+        assert np.shares_memory(fold.y_train.to_numpy(), y.to_numpy())
+        assert fold.y_train.index[0] == y.index[0] and fold.y_test.index[-1] <= y.index[-1]
