@@ -34,10 +34,10 @@ from hashira_assets.forecast.series import (
     daily_index,
 )
 from hashira_assets.forecast.training import ForecastSettings, backtest_all
+from hashira_assets.raw.calendar import FUTURE_DAYS
 
 WEEKLY = np.array([0.85, 0.88, 0.92, 0.95, 1.05, 1.30, 1.25])
 CATEGORIES = 16
-FUTURE_DAYS = 90
 
 
 def synthetic_series(n_products: int, n_days: int, seed: int = 0) -> SalesSeries:
@@ -96,6 +96,8 @@ def main() -> None:
         "--max-group-series", type=int, default=0, help="Series per model (default: the project's)."
     )
     args = parser.parse_args()
+    if args.products < 1 or args.days < 3 * ForecastSettings().horizon:
+        parser.error(f"need at least 1 product and {3 * ForecastSettings().horizon} days")
     out = args.json or Path("bench/results") / f"forecaster_scale_{args.products}.json"
     if args.max_group_series:
         groups.MAX_GROUP_SERIES = args.max_group_series
