@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 
 @functools.cache
@@ -63,3 +65,60 @@ def torch_threads(count: int | None = None) -> Iterator[int]:
         yield wanted
     finally:
         torch.set_num_threads(previous)
+
+
+def machine_busy_seconds(stat: str | None = None) -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat's first line: every state but
+    idle and iowait; guest time is already inside user time)."""
+    line = (stat if stat is not None else Path("/proc/stat").read_text()).split("\n", 1)[0]
+    ticks = [int(x) for x in line.split()[1:9]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sample() -> tuple[float, float, float]:
+    """(wall clock, the machine's busy CPU seconds, this process's CPU seconds) now."""
+    own = os.times()
+    return time.monotonic(), machine_busy_seconds(), own.user + own.system
+
+
+class IdleCores:
+    """How many cores the rest of the machine left free since the last look.
+
+    A step that starts beside others gets one thread (`usable_cores()` under the demo's
+    OMP_NUM_THREADS=1); when the steps beside it finish, the cores they leave are worth taking.
+    What other processes used is the machine's busy time less this process's own CPU time (every
+    thread of it), so the count does not fall just because this process itself got busier."""
+
+    def __init__(self, sample: Callable[[], tuple[float, float, float]] | None = None) -> None:
+        self.cores = len(os.sched_getaffinity(0))
+        self._sample = sample or cpu_sample
+        self._last = self._sample()
+
+    def threads(self) -> int:
+        """Threads worth using now: the cores others did not use since the last look (at least
+        one; half a core or more counts as a core)."""
+        now = self._sample()
+        wall, busy, own = (a - b for a, b in zip(now, self._last, strict=True))
+        self._last = now
+        others = max(busy - own, 0.0) / wall if wall > 0 else float(self.cores)
+        return max(1, min(self.cores, int(self.cores - others + 0.5)))
+
+
+@contextlib.contextmanager
+def threads_following_idle_cores() -> Iterator[Callable[[], int]]:
+    """`torch_threads()` to start with; each call of the yielded function then sets torch's
+    threads to the cores the machine leaves idle now (`IdleCores`) and returns the count. Meant
+    for long batch work, called between batches."""
+    import torch
+
+    idle = IdleCores()
+    with torch_threads():
+
+        def follow() -> int:
+            wanted = idle.threads()
+            if wanted != torch.get_num_threads():
+                torch.set_num_threads(wanted)
+            return wanted
+
+        yield follow

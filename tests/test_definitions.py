@@ -100,3 +100,18 @@ def test_materialize_raw_and_lake_in_process(hashira_home):
     again = dg.materialize(list(local.assets), resources=local.resources, selection=raw_and_lake)
     metadata = again.asset_materializations_for_node("lake_raw_interaction_events")[0].metadata
     assert (metadata["files_written"].value, metadata["files_skipped"].value) == (0, 120)
+
+
+def test_loading_the_definitions_leaves_the_model_libraries_unimported():
+    """Every process that loads the definitions (the UI's code server, each run's worker and its
+    step launcher) pays for what they import; the image and language model libraries are imported
+    by the steps that use them."""
+    code = (
+        "import sys, hashira_assets.definitions\n"
+        "print(' '.join(m for m in ('diffusers', 'transformers', 'sentence_transformers', "
+        "'lancedb') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.strip() == ""

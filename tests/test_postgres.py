@@ -66,7 +66,8 @@ def test_storage_follows_the_environment():
     production = yaml.safe_load((REPO / "dagster.production.yaml").read_text())
     assert production["storage"] == dagster_storage({"DAGSTER_POSTGRES_HOST": "postgres"})
     local = yaml.safe_load(dagster_yaml({}))
-    assert "storage" not in local and local == yaml.safe_load((REPO / "dagster.yaml").read_text())
+    assert local == yaml.safe_load((REPO / "dagster.yaml").read_text())
+    assert local["storage"]["custom"]["class"] == "PooledSqliteStorage"
 
 
 def test_the_command_writes_the_storage_the_environment_asks_for(tmp_path, monkeypatch):
@@ -81,7 +82,8 @@ def test_the_command_writes_the_storage_the_environment_asks_for(tmp_path, monke
     monkeypatch.delenv("DAGSTER_PG_URL")
     out = CliRunner().invoke(app, ["dagster-yaml", "--home", str(tmp_path)])
     assert out.exit_code == 0 and out.stdout.endswith("SQLite storage\n")
-    assert "storage" not in yaml.safe_load((tmp_path / "dagster.yaml").read_text())
+    written = yaml.safe_load((tmp_path / "dagster.yaml").read_text())
+    assert written["storage"]["custom"]["module"] == "resources.dagster_sqlite"
 
 
 @pytest.mark.slow

@@ -23,14 +23,12 @@ from hashira_assets.assistant.summaries import (
     summarize_incrementally,
     write_summaries,
 )
-from hashira_assets.assistant.summarizer_training import PRESET_BUDGETS, train_and_register
-from hashira_assets.assistant.summarizers import load_summarizer
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.metadata import markdown_preview
 from hashira_assets.priorities import LONGEST_PATH
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
-from resources.torch_cpu import torch_threads
+from resources.torch_cpu import threads_following_idle_cores, torch_threads
 
 
 class SummarizerTrainingConfig(Config):
@@ -60,6 +58,10 @@ def summarizer_model(
     """SmolLM2 fine-tuned with LoRA to summarize support chats (plus the labeler of their
     category, resolution and sentiment), promoted only if it beats the champion on held-out
     wording."""
+    # Imported here: torch and transformers take seconds to import, and every process that loads
+    # the definitions (the UI's code server, each run's worker) would pay for them.
+    from hashira_assets.assistant.summarizer_training import PRESET_BUDGETS, train_and_register
+
     budget = PRESET_BUDGETS.get(world.preset, PRESET_BUDGETS["small"])
     overrides = {
         key: value
@@ -113,6 +115,8 @@ def conversation_summaries(
 ) -> MaterializeResult:
     """Summary, issue category, resolution and sentiment of every support conversation, by the
     champion summarizer; only new or changed conversations are summarized again."""
+    from hashira_assets.assistant.summarizers import load_summarizer
+
     champion = mlflow_tracking.champion_version(SUMMARIZER_MODEL_NAME)
     if champion is None:
         raise ValueError(f"no champion version of {SUMMARIZER_MODEL_NAME}; run summarizer_model")
@@ -124,15 +128,19 @@ def conversation_summaries(
         )
         started = time.monotonic()
 
-        def checkpoint(partial, done: int, total: int) -> None:
-            # Saved as it goes: a run stopped half-way keeps what it summarized.
-            write_summaries(partial, path)
-            rate = (time.monotonic() - started) / max(done, 1)
-            context.log.info(
-                f"summaries: {done}/{total} conversations, about {rate * (total - done):.0f} s left"
-            )
+        with threads_following_idle_cores() as follow_idle_cores:
 
-        with torch_threads():
+            def checkpoint(partial, done: int, total: int) -> None:
+                # Saved as it goes: a run stopped half-way keeps what it summarized.
+                write_summaries(partial, path)
+                # The steps beside this one finish long before it does: take their cores.
+                threads = follow_idle_cores()
+                rate = (time.monotonic() - started) / max(done, 1)
+                context.log.info(
+                    f"summaries: {done}/{total} conversations, about "
+                    f"{rate * (total - done):.0f} s left; next batch on {threads} threads"
+                )
+
             table, summarized = summarize_incrementally(
                 conversations, read_summaries(path), summarizer, champion, checkpoint=checkpoint
             )

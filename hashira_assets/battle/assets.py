@@ -10,13 +10,6 @@ from dagster import (
 from pydantic import Field
 
 from hashira_assets.battle.data import BATTLE_INPUTS, load_battle_data
-from hashira_assets.battle.registry import GATE_METRIC, log_and_register
-from hashira_assets.battle.training import (
-    BATTLE_MODEL_NAME,
-    BattleSettings,
-    flat_metrics,
-    train_battle_model,
-)
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
@@ -52,6 +45,16 @@ def battle_fit_model(
 ) -> MaterializeResult:
     """Calibrated LightGBM win chance of a weapon in a slayer's battle, scored against baselines
     and the true odds on the last weeks, registered as `hashira-battle-fit`."""
+    # Imported here: LightGBM and scikit-learn take seconds to import, and every process that
+    # loads the definitions (the UI's code server, each run's worker) would pay for them.
+    from hashira_assets.battle.registry import GATE_METRIC, log_and_register
+    from hashira_assets.battle.training import (
+        BATTLE_MODEL_NAME,
+        BattleSettings,
+        flat_metrics,
+        train_battle_model,
+    )
+
     settings = BattleSettings(
         eval_weeks=config.eval_weeks,
         calibration_weeks=config.calibration_weeks,

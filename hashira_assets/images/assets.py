@@ -19,12 +19,6 @@ from hashira_assets.images.product_images import (
     product_images_path,
     write_images_table,
 )
-from hashira_assets.images.registry import GATE_METRIC, log_and_register
-from hashira_assets.images.training import (
-    PORTRAIT_MODEL_NAME,
-    PRESET_SETTINGS,
-    train_image_model,
-)
 from hashira_assets.lake.arrow_tables import read_lake_table
 from hashira_assets.priorities import LAST
 from hashira_assets.raw.world_resource import SyntheticWorldResource
@@ -78,6 +72,15 @@ def slayer_image_model(
 ) -> MaterializeResult:
     """A class-conditional diffusion model of slayer portraits (weapon type × breathing style),
     scored by a judge trained on held-out renders, registered as `hashira-slayer-portraits`."""
+    # Imported here: diffusers and torch take seconds to import, and every process that loads
+    # the definitions (the UI's code server, each run's worker) would pay for them.
+    from hashira_assets.images.registry import GATE_METRIC, log_and_register
+    from hashira_assets.images.training import (
+        PORTRAIT_MODEL_NAME,
+        PRESET_SETTINGS,
+        train_image_model,
+    )
+
     settings = PRESET_SETTINGS.get(world.preset, PRESET_SETTINGS["small"])
     settings = dataclasses.replace(settings, seed=config.seed)
     if config.steps is not None:
