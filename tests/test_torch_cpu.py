@@ -88,3 +88,11 @@ def test_threads_follow_idle_cores_and_are_restored():
         time.sleep(0.2)
         assert follow() == torch.get_num_threads() >= 1
     assert torch.get_num_threads() == before
+
+
+def test_following_idle_cores_takes_more_only_after_two_idle_looks(monkeypatch):
+    looks = iter([2, 1, 2, 2, 2, 1])
+    monkeypatch.setattr(IdleCores, "threads", lambda self: next(looks))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    with threads_following_idle_cores() as follow:
+        assert [follow() for _ in range(6)] == [1, 1, 1, 2, 2, 1]

@@ -142,7 +142,13 @@ def conversation_summaries(
                 )
 
             table, summarized = summarize_incrementally(
-                conversations, read_summaries(path), summarizer, champion, checkpoint=checkpoint
+                conversations,
+                read_summaries(path),
+                summarizer,
+                champion,
+                # Batches of 32: a look at the idle cores every 15 to 30 s.
+                batch_size=32,
+                checkpoint=checkpoint,
             )
     write_summaries(table, path)
     context.log.info(f"{summarized} conversations summarized, {table.num_rows - summarized} kept")
