@@ -3,10 +3,11 @@
 Dagster's SQLite event log opens a new engine and connection for every event it stores and
 closes them after (closing a WAL database checkpoints it). A run over two years of daily
 partitions stores one event per partition and asset: the `small` graph's gold step stored 4,380,
-which took 89 of its 111 seconds; a bare Dagster job storing as many took 57 s that way and 19 s
-with kept connections (`bench/bench_dagster_events.py`). The tables, files and locking are
-Dagster's own; only the connection handling differs. PostgreSQL storage (`dagster_storage`) is
-unaffected.
+which took 89 of its 111 seconds (62-68 s with kept connections, beside the other steps); a bare
+Dagster job storing as many took 59 s that way and 19 s with kept connections
+(`bench/bench_dagster_events.py`, `bench/results/dagster_sqlite_events.json`). The tables, files
+and locking are Dagster's own; only the connection handling differs. PostgreSQL storage
+(`dagster_storage`) is unaffected.
 """
 
 from __future__ import annotations
