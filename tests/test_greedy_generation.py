@@ -1,11 +1,12 @@
-"""The summarizer's greedy decoding, which drops rows from the batch as they end, writes exactly
-what `model.generate` writes greedily (on a small random Llama, the bundled model's family)."""
+"""The summarizer's greedy decoding, which drops rows from the batch as they end and lets waiting
+prompts join, writes exactly what `model.generate` writes greedily (on a small random Llama, the
+bundled model's family)."""
 
 import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from hashira_assets.assistant.neural_summarizer import greedy_continuations
+from hashira_assets.assistant.continuous_decoding import greedy_continuations
 
 PAD = 0
 
@@ -60,19 +61,45 @@ def test_rows_that_end_early_leave_the_batch_and_the_rest_match_generate(llama):
         row[3] for row in free if row[3] not in row[:3] and any(row[3] not in r for r in free)
     )
     expected = reference(llama, ids, mask, 12, end_id=end_id)
-    got = greedy_continuations(llama, ids, mask, 12, end_id)
+    got = greedy_continuations(llama, prompts, PAD, 12, end_id)
     assert got == expected
     assert min(map(len, got)) < 12 <= max(map(len, got))
 
 
 def test_a_line_break_token_ends_its_row_and_is_kept(llama):
-    ids, mask = left_padded([[5, 6, 7], [9, 10, 11, 12]])
-    free = reference(llama, ids, mask, 8, end_id=None)
+    prompts = [[5, 6, 7], [9, 10, 11, 12]]
+    free = reference(llama, *left_padded(prompts), 8, end_id=None)
     line_break = free[0][2]
     got = greedy_continuations(
-        llama, ids, mask, 8, end_id=-1, line_break_ids=frozenset({line_break})
+        llama, prompts, PAD, 8, end_id=-1, line_break_ids=frozenset({line_break})
     )
     assert got[0] == free[0][: free[0].index(line_break) + 1]
     for row, tokens in zip(free, got, strict=True):
         cut = row.index(line_break) + 1 if line_break in row else len(row)
         assert tokens == row[:cut]
+
+
+def test_waiting_prompts_join_the_running_batch_and_each_row_matches_generate_alone(llama):
+    generator = torch.Generator().manual_seed(5)
+    lengths = (4, 11, 2, 8, 6, 13, 3)
+    prompts = [torch.randint(1, 64, (n,), generator=generator).tolist() for n in lengths]
+    free = [reference(llama, *left_padded([p]), 10, end_id=None)[0] for p in prompts]
+    # An end token some rows write early: they leave, and the prompts waiting take their slots
+    # (joining with caches of other lengths than the running rows').
+    end_id = next(t for row in free for t in row[2:5] if sum(t in r for r in free) < len(free))
+    expected = [reference(llama, *left_padded([p]), 10, end_id=end_id)[0] for p in prompts]
+    ended = []
+    got = greedy_continuations(
+        llama,
+        prompts,
+        PAD,
+        10,
+        end_id,
+        batch_size=3,
+        refill_at=2,
+        progress=lambda done, total: ended.append((done, total)),
+    )
+    assert got == expected
+    assert len({len(row) for row in got}) > 1
+    assert ended[-1] == (len(prompts), len(prompts))
+    assert [done for done, _ in ended] == sorted(done for done, _ in ended)

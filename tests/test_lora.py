@@ -69,3 +69,45 @@ def test_merged_and_reloaded_models_match_the_trained_one():
     merged = merge_lora(reloaded)
     assert isinstance(merged.q_proj, nn.Linear)
     assert torch.allclose(merged(x), expected, atol=1e-5)
+
+
+def test_adapters_on_a_bfloat16_base_keep_float32_weights_that_train():
+    torch.manual_seed(2)
+    model = Block().to(torch.bfloat16)
+    trainable = add_lora(model, rank=2, alpha=4.0)
+    optimizer = torch.optim.SGD(trainable, lr=0.5)
+    x = torch.randn(8, 6, dtype=torch.bfloat16)
+    before = model(x).detach()
+    for _ in range(5):
+        loss = model(x).float().pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert all(p.dtype == torch.float32 and p.grad.dtype == torch.float32 for p in trainable)
+    assert model(x).dtype == torch.bfloat16
+    assert not torch.allclose(model(x), before)
+
+
+def test_the_summary_loss_is_the_models_own_loss_on_the_labeled_tokens():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from hashira_assets.assistant.neural_summarizer import summary_loss
+
+    torch.manual_seed(3)
+    config = LlamaConfig(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    model = LlamaForCausalLM(config)
+    ids = torch.randint(1, 64, (3, 12))
+    mask = torch.ones_like(ids)
+    mask[2, 9:] = 0  # a right-padded row
+    labels = ids.clone()
+    labels[:, :7] = -100  # the prompt
+    labels[2, 9:] = -100
+    expected = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    assert torch.allclose(summary_loss(model, ids, mask, labels), expected, atol=1e-6)

@@ -3,8 +3,8 @@ with LoRA on the training conversations to write the summary itself.
 
 Training is bounded by a time budget (the sample it reaches is recorded), runs in bfloat16 where
 the CPU has it natively (float32 elsewhere) with float32 adapters, and teaches only the summary
-tokens (the prompt's loss is masked). Generation is batched, greedy, on length-sorted batches;
-the adapters are merged into the weights first.
+tokens (the prompt's loss is masked). Generation is greedy and continuously batched; the adapters
+are merged into the weights first.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hashira_assets.assistant.constrained_decoding import (
     TranscriptConstraint,
     constraint_vocabulary,
 )
+from hashira_assets.assistant.continuous_decoding import greedy_continuations
 from hashira_assets.assistant.faithfulness import SPEAKER_RE
 from hashira_assets.assistant.lora import add_lora, merge_lora
 
@@ -45,7 +46,7 @@ class NeuralSettings:
     alpha: float = 16.0
     max_chat_tokens: int = 320  # longer chats keep their start and their end
     max_new_tokens: int = 64
-    generate_batch: int = 16
+    generate_batch: int = 32  # rows decoded together (continuous batching)
     # Digits spell only the transcript's numbers; actions it never names are not written
     # (`constrained_decoding`).
     constrained: bool = True
@@ -128,6 +129,19 @@ def _training_batches(
     return batches
 
 
+def summary_loss(
+    model: Any, ids: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
+    """The mean cross-entropy of the labeled (summary) tokens: what the model's own loss is, with
+    the vocabulary head applied only where a label is (it is a fifth of the model's weights, and
+    most positions are the prompt's)."""
+    hidden = model.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False)
+    targets = labels[:, 1:]
+    labeled = targets != -100
+    logits = model.get_output_embeddings()(hidden.last_hidden_state[:, :-1][labeled])
+    return torch.nn.functional.cross_entropy(logits.float(), targets[labeled])
+
+
 def fine_tune(
     model: Any,
     tokenizer: Any,
@@ -151,7 +165,7 @@ def fine_tune(
         # Linear decay to a tenth over the planned steps.
         for group in optimizer.param_groups:
             group["lr"] = settings.learning_rate * (1 - 0.9 * step / len(batches))
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss = summary_loss(model, ids, mask, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -173,66 +187,6 @@ def fine_tune(
 _SPACE_RE = re.compile(r"\s+")
 
 
-@torch.no_grad()
-def greedy_continuations(
-    model: Any,
-    ids: torch.Tensor,
-    mask: torch.Tensor,
-    max_new_tokens: int,
-    end_id: int,
-    line_break_ids: frozenset[int] = frozenset(),
-    constraints: Sequence[TranscriptConstraint] | None = None,
-) -> list[list[int]]:
-    """Greedy continuations of a left-padded batch: each ends before the end token, or with the
-    first token that holds a line break (only the first line is wanted).
-
-    What `model.generate` does greedily, except that a row leaves the batch (and its cache rows
-    with it) as soon as it stops: a batch costs its rows' own lengths, not its longest row's
-    times the batch (summaries vary from a dozen tokens to the limit). With `constraints` (one
-    per row), each row writes only what its constraint allows."""
-    rows = list(range(ids.shape[0]))
-    out: list[list[int]] = [[] for _ in rows]
-    # Left padding: positions count from each row's first real token, as `generate` does.
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    step = model(
-        input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1
-    )
-    cache = step.past_key_values
-    for _ in range(max_new_tokens):
-        logits = step.logits[:, -1]
-        if constraints is not None:
-            for slot, row in enumerate(rows):
-                constraints[row].restrict(logits[slot])
-        tokens = logits.argmax(-1)
-        keep = []
-        for slot, (row, token) in enumerate(zip(rows, tokens.tolist(), strict=True)):
-            if token == end_id:
-                continue
-            out[row].append(token)
-            if constraints is not None:
-                constraints[row].advance(token)
-            if token not in line_break_ids:
-                keep.append(slot)
-        if not keep or len(out[rows[keep[0]]]) >= max_new_tokens:
-            break
-        if len(keep) < len(rows):
-            index = torch.tensor(keep)
-            cache.batch_select_indices(index)
-            tokens, mask, positions = tokens[index], mask[index], positions[index]
-            rows = [rows[slot] for slot in keep]
-        mask = torch.cat([mask, mask.new_ones((len(rows), 1))], dim=1)
-        positions = positions[:, -1:] + 1
-        step = model(
-            input_ids=tokens[:, None],
-            attention_mask=mask,
-            position_ids=positions,
-            past_key_values=cache,
-            use_cache=True,
-        )
-        cache = step.past_key_values
-    return out
-
-
 @functools.cache
 def line_break_ids(tokenizer: Any) -> frozenset[int]:
     """The vocabulary's tokens that hold a line break."""
@@ -247,32 +201,29 @@ def generate(
     settings: NeuralSettings,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[str]:
-    """One summary per transcript: greedy, batched by prompt length, left-padded."""
+    """One summary per transcript: greedy, continuously batched (`continuous_decoding`),
+    prompts taken shortest first (less padding)."""
     prompts = [prompt_ids(tokenizer, t, settings.max_chat_tokens) for t in transcripts]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    constraints = None
+    if settings.constrained:
+        vocabulary = constraint_vocabulary(tokenizer)
+        constraints = [TranscriptConstraint(vocabulary, transcripts[i]) for i in order]
+    continuations = greedy_continuations(
+        model,
+        [prompts[i] for i in order],
+        tokenizer.pad_token_id,
+        settings.max_new_tokens,
+        tokenizer.eos_token_id,
+        line_break_ids(tokenizer),
+        constraints,
+        batch_size=settings.generate_batch,
+        progress=progress,
+    )
     out: list[str] = [""] * len(prompts)
-    pad = tokenizer.pad_token_id
-    breaks = line_break_ids(tokenizer)
-    vocabulary = constraint_vocabulary(tokenizer) if settings.constrained else None
-    done = 0
-    for start in range(0, len(order), settings.generate_batch):
-        part = order[start : start + settings.generate_batch]
-        width = max(len(prompts[i]) for i in part)
-        ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in part])
-        mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in part])
-        constraints = (
-            [TranscriptConstraint(vocabulary, transcripts[i]) for i in part]
-            if settings.constrained
-            else None
-        )
-        continuations = greedy_continuations(
-            model, ids, mask, settings.max_new_tokens, tokenizer.eos_token_id, breaks, constraints
-        )
-        for tokens, i in zip(continuations, part, strict=True):
-            text = tokenizer.decode(tokens, skip_special_tokens=True)
-            out[i] = _SPACE_RE.sub(" ", text.split("\n")[0]).strip()
-        done += len(part)
-        progress(done, len(prompts))
+    for tokens, i in zip(continuations, order, strict=True):
+        text = tokenizer.decode(tokens, skip_special_tokens=True)
+        out[i] = _SPACE_RE.sub(" ", text.split("\n")[0]).strip()
     return out
 
 

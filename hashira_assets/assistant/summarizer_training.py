@@ -27,8 +27,8 @@ from hashira_assets.assistant.summaries import SUMMARIZER_MODEL_NAME, load_conve
 from hashira_assets.assistant.summarizers import ExtractiveSummarizer, Summarizer, load_summarizer
 from hashira_assets.assistant.support_labels import SupportLabeler
 from hashira_assets.assistant.support_summarizer import (
+    NeuralWriter,
     SupportSummarizer,
-    neural_writer,
     save_support_summarizer,
 )
 from hashira_assets.index.documents import read_table
@@ -153,7 +153,7 @@ def fit_and_score(
     train_seconds = time.perf_counter() - started
     model = merged_for_generation(model)
     summarizer = SupportSummarizer(
-        neural_writer(model, tokenizer, settings), labeler, names, "smollm2-lora"
+        NeuralWriter(model, tokenizer, settings), labeler, names, "smollm2-lora"
     )
     heldout = {name: sample(splits[name], budget.eval_per_set, seed) for name in HELDOUT_SETS}
     scores, baseline = {}, {}

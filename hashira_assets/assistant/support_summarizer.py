@@ -10,6 +10,7 @@ labeler with their confidences.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -137,10 +138,18 @@ def provider_writer(provider: Any, max_new_tokens: int = 80, batch_size: int = 8
 # --------------------------------------------------------------------------- the fine-tuned model
 
 
-def neural_writer(model: Any, tokenizer: Any, settings: Any) -> Writer:
-    from hashira_assets.assistant.neural_summarizer import generate
+@dataclasses.dataclass
+class NeuralWriter:
+    """The fine-tuned model as a writer; its generation settings stay visible (and tunable)."""
 
-    return lambda transcripts: generate(model, tokenizer, transcripts, settings)
+    model: Any
+    tokenizer: Any
+    settings: Any
+
+    def __call__(self, transcripts: Sequence[str]) -> list[str]:
+        from hashira_assets.assistant.neural_summarizer import generate
+
+        return generate(self.model, self.tokenizer, transcripts, self.settings)
 
 
 def save_support_summarizer(
@@ -152,8 +161,6 @@ def save_support_summarizer(
     extra: dict | None = None,
 ) -> Path:
     """The adapters, the labeler and the settings in one folder (the base model is bundled)."""
-    import dataclasses
-
     import joblib
     import torch
 
@@ -192,7 +199,7 @@ def load_support_summarizer(folder: Path) -> SupportSummarizer:
     load_lora(model, state, settings.rank, settings.alpha)
     model = merged_for_generation(model)
     labeler = joblib.load(folder / LABELER_FILE)
-    writer, name = gemini_first(neural_writer(model, tokenizer, settings), meta["kind"])
+    writer, name = gemini_first(NeuralWriter(model, tokenizer, settings), meta["kind"])
     return SupportSummarizer(writer, labeler, meta["product_names"], name)
 
 
