@@ -1,6 +1,6 @@
 """Benchmark `hashira generate`: wall time and peak memory per preset, written as JSON.
 
-Usage: python bench/bench_generate.py --preset medium [--max-seconds 600] [--json OUT]
+Usage: python bench/bench_generate.py --preset medium [--max-seconds 600] [--json OUT] [--keep DIR]
 With --max-seconds the run is stopped when the limit is reached and the total time is projected
 from the progress it reported (used for the `hm` preset).
 """
@@ -8,6 +8,7 @@ from the progress it reported (used for the `hm` preset).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import re
@@ -25,12 +26,18 @@ PROGRESS = re.compile(r"^(\w+): ([\d,]+)/([\d,]+) \((\d+)%\) after (\d+)s")
 
 
 def _watch_memory(process: subprocess.Popen, peak: list[int], stop: threading.Event) -> None:
+    """The peak RSS of the generator and its worker processes (the oracle's) together."""
     handle = psutil.Process(process.pid)
     while not stop.is_set():
         try:
-            peak[0] = max(peak[0], handle.memory_info().rss)
+            tree = [handle, *handle.children(recursive=True)]
         except psutil.Error:
             return
+        rss = 0
+        for member in tree:
+            with contextlib.suppress(psutil.Error):
+                rss += member.memory_info().rss
+        peak[0] = max(peak[0], rss)
         time.sleep(0.2)
 
 
@@ -93,10 +100,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--max-seconds", type=float, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="Write the world here and keep it.")
     args = parser.parse_args()
     target = args.json or Path("bench/results") / f"generate_{args.preset}.json"
-    with tempfile.TemporaryDirectory(prefix="hashira-bench-") as tmp:
-        result = run(args.preset, args.seed, args.max_seconds, Path(tmp) / "raw")
+    if args.keep:
+        result = run(args.preset, args.seed, args.max_seconds, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="hashira-bench-") as tmp:
+            result = run(args.preset, args.seed, args.max_seconds, Path(tmp) / "raw")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "stages"}, indent=2))

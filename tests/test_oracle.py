@@ -81,3 +81,48 @@ def test_the_window_in_one_pass_equals_the_sum_of_its_days(model):
         by_id = np.empty(len(model.products))
         by_id[model.by_group] = terms.expected_matrix(state, 0.05, last).sum(0)
         np.testing.assert_allclose(per_product[day], by_id, rtol=1e-6)
+
+
+def test_the_oracle_in_worker_processes_writes_the_same_tables(model, monkeypatch):
+    from hashira_assets.raw import oracle
+
+    # Chunks of 16 customers: 60 customers make 4 chunks to share between the workers.
+    monkeypatch.setattr(oracle, "_CELLS_PER_CHUNK", 16 * len(model.products))
+    last = np.full(len(model.customers), -1)
+    consumables = np.flatnonzero(entities.TYPE_IS_CONSUMABLE[model.products.type_idx])
+    habitual = np.arange(0, 60, 5)[: len(consumables)]
+    last[habitual] = consumables[: len(habitual)]
+    customers = np.arange(60)
+    days = list(range(100, 107))
+    seen = []
+
+    def tables(workers: int):
+        top = oracle.oracle_top_products(
+            model, customers, days, 0.05, last, progress=lambda d, t: seen.append(d),
+            workers=workers,
+        )  # fmt: skip
+        demand = oracle.oracle_expected_demand(
+            model, days, np.datetime64("2024-01-01"), 0.05, last, workers=workers
+        )
+        return top, demand
+
+    alone = tables(1)
+    assert seen == [16, 32, 48, 60]
+    shared = tables(2)
+    assert seen[4:] == [16, 32, 48, 60]
+    assert alone[0].num_rows == 60 * oracle.ORACLE_TOP_K
+    for one, two in zip(alone, shared, strict=True):
+        assert one.equals(two)
+
+
+def test_chunks_run_in_other_processes_and_come_back_in_order():
+    import os
+
+    from hashira_assets.raw.oracle import map_chunks
+
+    chunks = [np.arange(i, i + 3) for i in range(0, 30, 3)]
+    results = list(map_chunks(lambda c: (os.getpid(), int(c.sum())), chunks, workers=2))
+    assert [total for _, total in results] == [int(c.sum()) for c in chunks]
+    assert os.getpid() not in {pid for pid, _ in results}
+    alone = list(map_chunks(lambda c: (os.getpid(), int(c.sum())), chunks, workers=1))
+    assert {pid for pid, _ in alone} == {os.getpid()}

@@ -24,7 +24,7 @@ from hashira_assets.priorities import LAST
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
-from resources.torch_cpu import torch_threads
+from resources.torch_cpu import threads_following_idle_cores
 
 PRODUCT_COLUMNS = ["product_id", "product_type", "breathing_style", "rarity"]
 
@@ -85,8 +85,13 @@ def slayer_image_model(
     settings = dataclasses.replace(settings, seed=config.seed)
     if config.steps is not None:
         settings = dataclasses.replace(settings, steps=config.steps)
-    with torch_threads():
-        trained = train_image_model(settings, progress=context.log.info)
+    # It runs last, beside the steps still going: it takes the cores they leave as they finish.
+    with threads_following_idle_cores() as follow_idle_cores:
+
+        def progress(message: str) -> None:
+            context.log.info(f"{message} ({follow_idle_cores()} threads)")
+
+        trained = train_image_model(settings, progress=progress)
     registration = log_and_register(trained, settings, mlflow_tracking)
     decision = registration.decision
     context.log.info(f"{PORTRAIT_MODEL_NAME} v{registration.version}: {decision.reason}")

@@ -8,10 +8,13 @@ last bought).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from threadpoolctl import threadpool_limits
 
 from hashira_assets.raw.choice_model import (
     PROMO_BUY_BOOST,
@@ -44,10 +47,51 @@ ORACLE_DEMAND_SCHEMA = pa.schema(
 )
 
 
-def _chunks(ids: np.ndarray, n_products: int) -> Iterator[np.ndarray]:
+def _chunks(ids: np.ndarray, n_products: int) -> list[np.ndarray]:
     size = max(16, _CELLS_PER_CHUNK // max(n_products, 1))
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+# The work of one chunk, set before the worker processes are forked (they inherit it, so the
+# choice model is never pickled).
+_CHUNK_WORK: Callable[[np.ndarray], Any] | None = None
+
+
+def _run_chunk(chunk: np.ndarray) -> Any:
+    assert _CHUNK_WORK is not None
+    return _CHUNK_WORK(chunk)
+
+
+def _one_blas_thread() -> None:
+    threadpool_limits(1)
+
+
+def map_chunks(
+    work: Callable[[np.ndarray], Any], chunks: Sequence[np.ndarray], workers: int
+) -> Iterator[Any]:
+    """`work(chunk)` of each chunk, in the chunks' order, in `workers` forked processes (one BLAS
+    thread each) when more than one. The chunks are independent, and the results come back in
+    order and are combined in the same order either way: the output is the same bytes."""
+    if workers <= 1 or len(chunks) <= 1:
+        # One BLAS thread here too: the same arithmetic as in a worker, whatever the workers.
+        with threadpool_limits(1):
+            yield from map(work, chunks)
+        return
+    global _CHUNK_WORK
+    _CHUNK_WORK = work
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(workers, len(chunks)), initializer=_one_blas_thread) as pool:
+            yield from pool.imap(_run_chunk, chunks)
+    finally:
+        _CHUNK_WORK = None
+
+
+def default_workers() -> int:
+    """Worker processes for the oracle: the cores this process may use."""
+    from resources.torch_cpu import usable_cores
+
+    return usable_cores()
 
 
 class _ChunkTerms:
@@ -199,25 +243,30 @@ def oracle_top_products(
     base_rate: float,
     last_consumable: np.ndarray,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> pa.Table:
     """Each customer's top-50 products by true probability of buying them in the window.
 
     The probability of at least one purchase is 1 - exp(-expected purchases) (purchases of a
-    product are Poisson given the model), so ranking by either is the same.
+    product are Poisson given the model), so ranking by either is the same. Chunks of customers
+    run in `workers` processes (default: the usable cores).
     """
     states = [model.day_state(d) for d in days]
-    out_cust, out_rank, out_prod, out_prob = [], [], [], []
-    done = 0
-    for chunk in _chunks(customers, len(model.products)):
-        terms = _ChunkTerms(model, chunk)
-        total = terms.expected_window(states, base_rate, last_consumable)
-        k = min(ORACLE_TOP_K, total.shape[1])
+    k = min(ORACLE_TOP_K, len(model.products))
+
+    def top_of_chunk(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        total = _ChunkTerms(model, chunk).expected_window(states, base_rate, last_consumable)
         top = np.argpartition(-total, k - 1, axis=1)[:, :k]
         top_vals = np.take_along_axis(total, top, axis=1)
         # Ties broken by product id so that the answer is deterministic.
         order = np.lexsort((top, -top_vals), axis=1)
-        top = np.take_along_axis(top, order, axis=1)
-        top_vals = np.take_along_axis(top_vals, order, axis=1)
+        return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_vals, order, axis=1)
+
+    chunks = _chunks(customers, len(model.products))
+    out_cust, out_rank, out_prod, out_prob = [], [], [], []
+    done = 0
+    results = map_chunks(top_of_chunk, chunks, default_workers() if workers is None else workers)
+    for chunk, (top, top_vals) in zip(chunks, results, strict=True):
         top = model.by_group[top]
         out_cust.append(np.repeat(chunk, k))
         out_rank.append(np.tile(np.arange(1, k + 1), len(chunk)))
@@ -247,11 +296,13 @@ def oracle_expected_demand(
     last_consumable: np.ndarray,
     customer_sample: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> pa.Table:
     """Each product's true expected units and purchases on each day.
 
     With customer_sample set (for very large presets), the expectation is estimated from that
-    uniform sample of customers, reweighted to the whole population.
+    uniform sample of customers, reweighted to the whole population. Chunks of customers run in
+    `workers` processes (default: the usable cores); their sums are added in chunk order.
     """
     n_customers = len(model.customers)
     customers = np.arange(n_customers) if customer_sample is None else customer_sample
@@ -262,10 +313,16 @@ def oracle_expected_demand(
     units_per_purchase = np.where(consumable, 2.0, 1.0)
     states = [model.day_state(day) for day in days]
     purchases = np.zeros((len(days), n_products))
-    done = 0
-    for chunk in _chunks(customers, n_products):
+
+    def demand_of_chunk(chunk: np.ndarray) -> np.ndarray:
         terms = _ChunkTerms(model, chunk)
-        purchases += terms.expected_per_product_window(states, base_rate, last_consumable)
+        return terms.expected_per_product_window(states, base_rate, last_consumable)
+
+    chunks = _chunks(customers, n_products)
+    results = map_chunks(demand_of_chunk, chunks, default_workers() if workers is None else workers)
+    done = 0
+    for chunk, chunk_purchases in zip(chunks, results, strict=True):
+        purchases += chunk_purchases
         done += len(chunk)
         if progress:
             progress(done, len(customers))
