@@ -5,9 +5,12 @@ closes them after (closing a WAL database checkpoints it). A run over two years 
 partitions stores one event per partition and asset: the `small` graph's gold step stored 4,380,
 which took 89 of its 111 seconds (62-68 s with kept connections, beside the other steps); a bare
 Dagster job storing as many took 59 s that way and 19 s with kept connections
-(`bench/bench_dagster_events.py`, `bench/results/dagster_sqlite_events.json`). The tables, files
-and locking are Dagster's own; only the connection handling differs. PostgreSQL storage
-(`dagster_storage`) is unaffected.
+(`bench/bench_dagster_events.py`, `bench/results/dagster_sqlite_events.json`). The kept
+connections also write ahead with `synchronous=NORMAL`: the write-ahead log is synced at
+checkpoints, not at every commit (a power cut can lose the last events, never the database's
+consistency; 1.4-1.5x faster on 365 days in the same bench). The tables, files and locking are
+Dagster's own; only the connection handling differs. PostgreSQL storage (`dagster_storage`) is
+unaffected.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
+
+
+def _wal_without_fsync_per_commit(connection, _record) -> None:
+    connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -47,6 +54,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 # Threads share the connection one at a time: `_db_lock` is held while it is used.
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            event.listen(engine, "connect", _wal_without_fsync_per_commit)
             self._engines[key] = engine
         return engine
 

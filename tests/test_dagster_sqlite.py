@@ -71,6 +71,17 @@ def test_the_local_instance_stores_every_partition_event_and_other_processes_rea
     assert (home / "history" / "runs" / "index.db").exists()  # Dagster's own layout
 
 
+def test_kept_connections_write_ahead_without_a_sync_per_commit(tmp_path, monkeypatch):
+    _home(tmp_path, monkeypatch)
+    with dg.DagsterInstance.get() as instance:
+        assert _materialize_all_days(instance).success
+        storage = instance.event_log_storage
+        with storage._connect("index") as conn:
+            journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL: a sync at checkpoints only
+
+
 def test_a_deleted_run_leaves_the_storage_usable(tmp_path, monkeypatch):
     _home(tmp_path, monkeypatch)
     with dg.DagsterInstance.get() as instance:
