@@ -126,3 +126,38 @@ def test_chunks_run_in_other_processes_and_come_back_in_order():
     assert os.getpid() not in {pid for pid, _ in results}
     alone = list(map_chunks(lambda c: (os.getpid(), int(c.sum())), chunks, workers=1))
     assert {pid for pid, _ in alone} == {os.getpid()}
+
+
+STUCK_HANDLERS = """
+import signal, sys, time
+import numpy as np
+from hashira_assets.raw.oracle import map_chunks
+
+# Handlers that never return, as PySpark's (it calls the JVM over the parent's socket).
+for number in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(number, lambda *_: time.sleep(3600))
+
+def work(chunk):
+    if chunk[0] == 9:
+        raise ValueError("chunk 9")
+    time.sleep(0.2)
+    return int(chunk.sum())
+
+chunks = [np.arange(i, i + 3) for i in range(0, 30, 3)]
+print(sum(map_chunks(work, chunks[:3], workers=2)))
+try:
+    list(map_chunks(work, chunks, workers=2))
+except ValueError as error:
+    print(error)
+"""
+
+
+def test_workers_end_even_when_the_parent_has_handlers_that_never_return():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", STUCK_HANDLERS], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["36", "chunk 9"]

@@ -9,6 +9,7 @@ last bought).
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -62,7 +63,11 @@ def _run_chunk(chunk: np.ndarray) -> Any:
     return _CHUNK_WORK(chunk)
 
 
-def _one_blas_thread() -> None:
+def _start_worker() -> None:
+    # A forked worker inherits its parent's signal handlers; PySpark's, say, would talk to the
+    # parent's JVM over an inherited socket and hang. The default handlers end the worker.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threadpool_limits(1)
 
 
@@ -81,8 +86,16 @@ def map_chunks(
     _CHUNK_WORK = work
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(workers, len(chunks)), initializer=_one_blas_thread) as pool:
+        pool = context.Pool(min(workers, len(chunks)), initializer=_start_worker)
+        try:
             yield from pool.imap(_run_chunk, chunks)
+        except BaseException:  # an error, or the caller stopped early: stop the workers
+            pool.terminate()
+            raise
+        else:
+            pool.close()  # the workers end on their own: no signal is sent
+        finally:
+            pool.join()
     finally:
         _CHUNK_WORK = None
 
