@@ -4,30 +4,20 @@ bundled model's family)."""
 
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from hashira_assets.assistant.continuous_decoding import greedy_continuations
+from tests.tiny_llama import tiny_llama
 
 PAD = 0
 
 
 @pytest.fixture(scope="module")
 def llama():
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=128,
-        tie_word_embeddings=True,
-        # Larger weights than the default: greedy decoding of a random model then varies
-        # instead of repeating one token.
-        initializer_range=0.3,
+    # Larger weights than the default: greedy decoding of a random model then varies instead
+    # of repeating one token.
+    return tiny_llama(
+        0, max_position_embeddings=128, tie_word_embeddings=True, initializer_range=0.3
     )
-    return LlamaForCausalLM(config).eval()
 
 
 def left_padded(prompts: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:

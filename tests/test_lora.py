@@ -89,20 +89,10 @@ def test_adapters_on_a_bfloat16_base_keep_float32_weights_that_train():
 
 
 def test_the_summary_loss_is_the_models_own_loss_on_the_labeled_tokens():
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from hashira_assets.assistant.neural_summarizer import summary_loss
+    from tests.tiny_llama import tiny_llama
 
-    torch.manual_seed(3)
-    config = LlamaConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-    )
-    model = LlamaForCausalLM(config)
+    model = tiny_llama(3).train()
     ids = torch.randint(1, 64, (3, 12))
     mask = torch.ones_like(ids)
     mask[2, 9:] = 0  # a right-padded row
