@@ -213,6 +213,14 @@ def bench_forecaster(
             f"80% coverage {r['coverage_80']:.3f} (randomized {r['randomized_coverage_80']:.3f}), "
             f"95% {r['coverage_95']:.3f} ({r['randomized_coverage_95']:.3f})"
         )
+    for level, oracle_scores in report.oracle.items():
+        if "oracle_median_mase" in oracle_scores:
+            naive = report.holdout[level]["naive_mase"]
+            model, floor = oracle_scores["model_median_mase"], oracle_scores["oracle_median_mase"]
+            typer.echo(
+                f"{level:9s} last fold: median MASE {model:.3f} ({model / naive:.3f}x naive); "
+                f"the oracle's median {floor:.3f} ({floor / naive:.3f}x)"
+            )
     typer.echo(
         f"fit {fit_s:.1f}s + predict {predict_s:.1f}s for all series; "
         f"peak memory {result['peak_rss_mib']:.0f} MiB"

@@ -246,6 +246,15 @@ def test_bench_writes_metrics_timings_and_the_real_series_check(lakehouse, tmp_p
     } <= set(report["backtest"]["models"]["total"]["seasonal_naive"])  # fmt: skip
     assert set(report["summary"]) == set(LEVELS)
     assert report["final"]["fit_and_predict_s"] > 0 and report["peak_rss_mib"] > 0
+    # The floor beside the published median: the median of a Poisson around the oracle's
+    # expectation, scored on the same last fold as the published median.
+    for level in LEVELS:
+        last_fold = report["backtest"]["oracle_last_fold"][level]
+        assert last_fold["model_median_mase"] == pytest.approx(
+            report["backtest"]["holdout"][level]["mase"]
+        )
+        assert 0 < last_fold["oracle_median_mase"] < float("inf")
+    assert "the oracle's median" in result.output
     airline = report["real_series"]["airline"]
     assert airline["beats_naive"] and airline["holdout_mase"] < airline["naive_holdout_mase"]
     assert report["real_series_beating_naive"] == "1/1"

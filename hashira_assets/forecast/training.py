@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hashira_assets.forecast import metrics
 from hashira_assets.forecast.backtest import (
     Fold,
     ModelBacktest,
@@ -36,7 +37,12 @@ from hashira_assets.forecast.backtest import (
     score,
 )
 from hashira_assets.forecast.global_model import OBJECTIVES, GlobalBoostedForecaster
-from hashira_assets.forecast.intervals import IntervalCalibration, calibrate
+from hashira_assets.forecast.intervals import (
+    IntervalCalibration,
+    calibrate,
+    is_count_data,
+    negative_binomial_quantile,
+)
 from hashira_assets.forecast.models import SeasonalNaiveForecaster, make_arar
 from hashira_assets.forecast.reconcile import RECONCILIATION_METHODS, LevelForecast, reconcile
 from hashira_assets.forecast.series import LEVELS, SalesSeries, exogenous, series_info
@@ -345,7 +351,10 @@ def _oracle_scores(
     oracle: dict[str, pd.DataFrame],
 ) -> dict[str, dict[str, float]]:
     """The oracle's expected units scored like a forecast on the last fold, beside the chosen
-    models' mean forecast: the oracle's error is the floor for a mean forecast."""
+    models' mean forecast: the oracle's error is the floor for a mean forecast. For counts, the
+    median of a Poisson around the oracle's expectation is scored beside the published median
+    (`oracle_median_mase`, `model_median_mase`): no forecast beats the true median on absolute
+    error in expectation, so it is the floor for the MASE the forecaster is judged by."""
     out = {}
     days = forecasts["total"].mean.index
     if not set(days) <= set(oracle["total"].index):
@@ -363,4 +372,12 @@ def _oracle_scores(
                 for k, v in point_score(y_train, y_test, forecasts[level].mean, SEASON).items()
             },
         }
+        if is_count_data(y_test.to_numpy()):
+            expected = oracle[level].reindex(index=y_test.index, columns=y_test.columns)
+            median = negative_binomial_quantile(0.5, expected.to_numpy(), 0.0)
+            published = forecasts[level].quantiles[0.5].reindex(columns=y_test.columns)
+            out[level]["oracle_median_mase"] = metrics.mase(y_test, median, y_train, SEASON)
+            out[level]["model_median_mase"] = metrics.mase(
+                y_test, published.to_numpy(), y_train, SEASON
+            )
     return out
