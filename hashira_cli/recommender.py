@@ -167,6 +167,7 @@ def bench_recommender(
             "ranker_at_least_70pct_of_oracle": summary["share_of_oracle"] >= 0.7,
             "cold_start_at_least_1.5x_top_popular": summary["cold_ratio_to_top_popular"] >= 1.5,
             "request_p99_under_10ms": _percentile(latencies, 99) < 10,
+            "launches_reach_at_least_half_the_oracle": summary["new_items_recall_vs_oracle"] >= 0.5,
         },
         "battle_fit_feature": _ablation_figures(trained, without, win_chance),
         "candidate_sources": trained.recalls,
@@ -192,6 +193,12 @@ def bench_recommender(
         f"{m.get('oracle', {}).get('map', 0):.4f}"
         f" ({summary['share_of_oracle']:.0%}); cold start {m['model']['cold_map']:.4f} vs top "
         f"popular {m['top_popular']['cold_map']:.4f}"
+    )
+    typer.echo(
+        f"launches in the window reach their buyers' top 12: {m['model']['new_items_recall']:.3f} "
+        f"(ranker alone {m['ranker_only']['new_items_recall']:.3f}, oracle "
+        f"{m.get('oracle', {}).get('new_items_recall', float('nan')):.3f}); MAP@12 ranker alone "
+        f"{m['ranker_only']['map']:.4f}"
     )
     typer.echo(
         f"request p50 {result['request_latency_ms']['known_customer_p50']:.2f} ms, "

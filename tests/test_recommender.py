@@ -16,7 +16,7 @@ from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper, genera
 from hashira_assets.recommender.content import content_vectors
 from hashira_assets.recommender.cutoff_state import CutoffState
 from hashira_assets.recommender.data import PURCHASE, load_shop_data
-from hashira_assets.recommender.model import RecommenderModel
+from hashira_assets.recommender.model import LAUNCH_REASON, RecommenderModel
 from hashira_assets.recommender.ranker import RankerParams, TrainingSet, fit_ranker
 from hashira_assets.recommender.serving import parse_profile
 from hashira_assets.recommender.training import (
@@ -90,7 +90,9 @@ def test_every_candidate_row_has_every_feature(shop):
 
 def test_ranker_beats_popularity_and_reports_every_ranking(trained):
     results = trained.results
-    assert set(results) == {"top_popular", "popularity_repurchase", "als", "model", "oracle"}
+    assert set(results) == {
+        "top_popular", "popularity_repurchase", "als", "ranker_only", "model", "oracle",
+    }  # fmt: skip
     assert results["model"]["map"] > results["top_popular"]["map"]
     # The oracle ranks by the true probabilities: nothing should beat it by much.
     assert results["oracle"]["map"] >= results["model"]["map"] * 0.9
@@ -114,7 +116,34 @@ def test_recommendations_have_reasons_and_a_reproducible_exploration_slot(traine
     assert [r.rank for r in first] == list(range(1, 13))
     assert len({r.product_id for r in first}) == 12
     assert all(r.reason for r in first)
-    assert [r.explored for r in first][:11] == [False] * 11
+    explored = [r.explored for r in first]
+    # The last slot explores, or the one before it when the last is the launch slot.
+    last = 10 if first[-1].reason == LAUNCH_REASON else 11
+    assert explored[:last] == [False] * last and not any(explored[last + 1 :])
+
+
+def test_the_launch_slot_gives_the_last_place_to_the_best_ranked_launch(trained, shop):
+    names = shop.products["name"]
+    plain = RecommenderModel(trained.eval_state, trained.booster, names, launch_slot=False)
+    model = RecommenderModel(trained.eval_state, trained.booster, names)
+    shopper = Shopper.known(model.state, sorted(trained.actual)[0])
+    cands, scores = plain.score(shopper)
+    order = cands.items[np.lexsort((cands.items, -scores))]
+    assert len(order) > 20
+    # This week's launches, as the shop publishes them: two candidates ranked below the top 12.
+    model.launching = np.zeros_like(model.launching)
+    model.launching[order[[20, 15]]] = True
+    assert model.rank(shopper) == [*order[:11].tolist(), int(order[15])]
+    assert plain.rank(shopper) == order[:12].tolist()
+    listed = model.recommend(shopper, explore=False)
+    assert listed[-1].product_id == order[15] and listed[-1].reason == LAUNCH_REASON
+    explored = model.recommend(shopper, day=100)
+    assert explored[-1].product_id == order[15] and not explored[-1].explored
+    assert not any(r.explored for r in explored[:10])
+    assert len({r.product_id for r in explored}) == 12
+    # A list that already holds a launch stays as the ranker made it.
+    model.launching[order[3]] = True
+    assert model.rank(shopper) == order[:12].tolist()
 
 
 def test_a_repeat_buyer_is_told_to_restock(trained, shop):

@@ -20,6 +20,7 @@ from hashira_assets.recommender.ranker import load_ranker
 K = 12
 # The exploration slot draws from the ranker's next-best products that few shoppers have seen.
 EXPLORE_POOL = 10
+LAUNCH_REASON = "launching this week"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,12 +44,23 @@ def exploration_seed(customer_key: str, day: int) -> int:
 class RecommenderModel:
     """A trained ranker bound to the state of the shop it recommends from."""
 
-    def __init__(self, state: CutoffState, booster: lgb.Booster, names: pd.Series) -> None:
+    def __init__(
+        self,
+        state: CutoffState,
+        booster: lgb.Booster,
+        names: pd.Series,
+        launch_slot: bool = True,
+    ) -> None:
         self.state = state
         self.booster = booster
         self.names = names  # product name by product id
         views = state.views_30d[state.available]
         self.exposure_threshold = float(np.median(views)) if len(views) else 0.0
+        # The launch slot: a list without any of the week's launches gives its last place to
+        # the one the ranker scores best. Launches have no sales to be ranked by yet: at
+        # `medium` the ranker put its buyers' launches at a median position of 56.
+        self.launch_slot = launch_slot
+        self.launching = state.available & (state.launch_day >= state.cutoff_day)
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path) -> None:
@@ -71,39 +83,57 @@ class RecommenderModel:
             return cands, np.zeros(0)
         return cands, self.booster.predict(cands.features, num_threads=1)
 
+    def _top(
+        self, cands: Candidates, scores: np.ndarray, k: int
+    ) -> tuple[np.ndarray, list[int], int | None]:
+        """Every candidate position best first, the top k's, and where the launch slot is (None
+        when the list already holds a launch, or no candidate launches this week)."""
+        order = np.lexsort((cands.items, -scores))
+        chosen = list(order[:k])
+        if not self.launch_slot or len(chosen) < k:
+            return order, chosen, None
+        launching = self.launching[cands.items[order]]
+        if launching[:k].any() or not launching.any():
+            return order, chosen, None
+        return order, [*chosen[: k - 1], order[int(np.argmax(launching))]], k - 1
+
     def rank(self, shopper: Shopper, k: int = K) -> list[int]:
         """The top-k product ids for a shopper (no exploration), best first."""
         cands, scores = self.score(shopper)
-        order = np.lexsort((cands.items, -scores))[:k]
-        return cands.items[order].tolist()
+        _, chosen, _ = self._top(cands, scores, k)
+        return cands.items[chosen].tolist()
 
     def recommend(
         self, shopper: Shopper, k: int = K, explore: bool = True, day: int | None = None
     ) -> list[Recommendation]:
-        """The top-k products with reasons; with `explore`, the last slot goes to a promising,
+        """The top-k products with reasons. The last slot is the launch slot when it applies;
+        with `explore`, the slot before the launches' (or the last) goes to a promising,
         under-exposed product drawn reproducibly for this shopper and day."""
         cands, scores = self.score(shopper)
-        order = np.lexsort((cands.items, -scores))
-        chosen = list(order[:k])
+        order, chosen, launch_at = self._top(cands, scores, k)
         explored_at = None
-        if explore and len(order) > k - 1:
+        slot = k - 1 if launch_at is None else k - 2
+        if explore and slot >= 0 and len(order) > slot:
+            kept = set(chosen[slot + 1 :])  # the launch slot's product stays
             pool = [
-                i for i in order[k - 1 : k - 1 + 4 * EXPLORE_POOL]
-                if self.state.views_30d[cands.items[i]] < self.exposure_threshold
+                i for i in order[slot : slot + 4 * EXPLORE_POOL]
+                if i not in kept and self.state.views_30d[cands.items[i]] < self.exposure_threshold
             ][:EXPLORE_POOL]  # fmt: skip
             if pool:
                 key = str(shopper.customer_id) if shopper.customer_id is not None else repr(shopper)
                 rng = np.random.default_rng(
                     exploration_seed(key, self.state.cutoff_day if day is None else day)
                 )
-                chosen = [*chosen[: k - 1], pool[int(rng.integers(len(pool)))]]
-                explored_at = k - 1
+                chosen[slot] = pool[int(rng.integers(len(pool)))]
+                explored_at = slot
         return [
             Recommendation(
                 product_id=int(cands.items[i]),
                 rank=rank,
                 score=float(scores[i]),
-                reason=self.explain(cands, i, shopper, explored=rank - 1 == explored_at),
+                reason=LAUNCH_REASON
+                if rank - 1 == launch_at
+                else self.explain(cands, i, shopper, explored=rank - 1 == explored_at),
                 name=str(self.names.get(int(cands.items[i]), "")),
                 explored=rank - 1 == explored_at,
             )

@@ -116,12 +116,19 @@ class TrainedRecommender:
         best = max(self.results[b]["map"] for b in BASELINE_NAMES)
         oracle = self.results.get("oracle", {}).get("map")
         top_cold = self.results["top_popular"]["cold_map"]
+        oracle_new = self.results.get("oracle", {}).get("new_items_recall")
         return {
             "best_baseline_map": best,
             "ratio_to_best_baseline": self.model_map / best if best else float("nan"),
             "share_of_oracle": self.model_map / oracle if oracle else float("nan"),
             "cold_ratio_to_top_popular": (
                 self.results["model"]["cold_map"] / top_cold if top_cold else float("nan")
+            ),
+            # How often the window's launches reach their buyers' top 12, against the oracle's.
+            "new_items_recall_vs_oracle": (
+                self.results["model"]["new_items_recall"] / oracle_new
+                if oracle_new
+                else float("nan")
             ),
         }
 
@@ -210,7 +217,13 @@ def train_recommender(
         c: [r.product_id for r in model.recommend(Shopper.known(eval_state, c), explore=True)]
         for c in customers
     }
-    rankings: dict[str, Any] = {**baselines(eval_state), "model": ranked}
+    # The ranker's own order, without the launch slot, for what the slot costs and brings.
+    ranker_only = RecommenderModel(eval_state, booster, names, launch_slot=False)
+    rankings: dict[str, Any] = {
+        **baselines(eval_state),
+        "ranker_only": rank_customers(ranker_only, customers),
+        "model": ranked,
+    }
     oracle = load_oracle_top(raw_dir)
     if oracle:
         rankings["oracle"] = oracle
