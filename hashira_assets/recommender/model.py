@@ -107,8 +107,8 @@ class RecommenderModel:
         self, shopper: Shopper, k: int = K, explore: bool = True, day: int | None = None
     ) -> list[Recommendation]:
         """The top-k products with reasons. The last slot is the launch slot when it applies;
-        with `explore`, the slot before the launches' (or the last) goes to a promising,
-        under-exposed product drawn reproducibly for this shopper and day."""
+        with `explore`, the slot before it (else the last) goes to a promising, under-exposed
+        product drawn reproducibly for this shopper and day."""
         cands, scores = self.score(shopper)
         order, chosen, launch_at = self._top(cands, scores, k)
         explored_at = None
