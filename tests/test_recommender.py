@@ -141,6 +141,10 @@ def test_the_launch_slot_gives_the_last_place_to_the_best_ranked_launch(trained,
     assert explored[-1].product_id == order[15] and not explored[-1].explored
     assert not any(r.explored for r in explored[:10])
     assert len({r.product_id for r in explored}) == 12
+    lists = model.evaluation_lists(shopper)
+    assert lists["ranker_only"] == plain.rank(shopper)
+    assert lists["model"] == model.rank(shopper)
+    assert lists["explored"] == [r.product_id for r in model.recommend(shopper)]
     # A list that already holds a launch stays as the ranker made it.
     model.launching[order[3]] = True
     assert model.rank(shopper) == order[:12].tolist()

@@ -110,6 +110,29 @@ class RecommenderModel:
         with `explore`, the slot before it (else the last) goes to a promising, under-exposed
         product drawn reproducibly for this shopper and day."""
         cands, scores = self.score(shopper)
+        return self._recommend_from(cands, scores, shopper, k, explore, day)
+
+    def evaluation_lists(self, shopper: Shopper, k: int = K) -> dict[str, list[int]]:
+        """From one scoring of the candidates: the ranker's own top k (`ranker_only`), the
+        served top k (`model`) and the served list with its exploration slot (`explored`)."""
+        cands, scores = self.score(shopper)
+        order, chosen, _ = self._top(cands, scores, k)
+        served = self._recommend_from(cands, scores, shopper, k, explore=True, day=None)
+        return {
+            "ranker_only": cands.items[order[:k]].tolist(),
+            "model": cands.items[chosen].tolist(),
+            "explored": [r.product_id for r in served],
+        }
+
+    def _recommend_from(
+        self,
+        cands: Candidates,
+        scores: np.ndarray,
+        shopper: Shopper,
+        k: int,
+        explore: bool,
+        day: int | None,
+    ) -> list[Recommendation]:
         order, chosen, launch_at = self._top(cands, scores, k)
         explored_at = None
         slot = k - 1 if launch_at is None else k - 2

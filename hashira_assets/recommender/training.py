@@ -212,16 +212,14 @@ def train_recommender(
     actual = data.purchases_between(eval_start, data.end_day)
     customers = [c for c in sorted(actual) if eval_state.knows(c)]
     model = RecommenderModel(eval_state, booster, names)
-    ranked = rank_customers(model, customers)
-    explored = {
-        c: [r.product_id for r in model.recommend(Shopper.known(eval_state, c), explore=True)]
-        for c in customers
-    }
-    # The ranker's own order, without the launch slot, for what the slot costs and brings.
-    ranker_only = RecommenderModel(eval_state, booster, names, launch_slot=False)
+    # The ranker's own order beside the served one (what the launch slot costs and brings), and
+    # the served list with exploration, from one scoring per customer.
+    lists = {c: model.evaluation_lists(Shopper.known(eval_state, c)) for c in customers}
+    ranked = {c: lists[c]["model"] for c in customers}
+    explored = {c: lists[c]["explored"] for c in customers}
     rankings: dict[str, Any] = {
         **baselines(eval_state),
-        "ranker_only": rank_customers(ranker_only, customers),
+        "ranker_only": {c: lists[c]["ranker_only"] for c in customers},
         "model": ranked,
     }
     oracle = load_oracle_top(raw_dir)
