@@ -150,6 +150,8 @@ def bench_recommender(
         model.recommend(shopper)
         profile_latencies.append((time.perf_counter() - tick) * 1000)
     summary = trained.summary()
+    state_figures = _serving_state_figures(model, trained)
+    known_customers = int(model.state.user_known.sum())
     result = {
         "preset": preset,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
@@ -181,6 +183,11 @@ def bench_recommender(
             "profile_p99": _percentile(profile_latencies, 99),
             "requests": len(latencies),
         },
+        "serving_state": state_figures,
+        # Not measured: the known-customer p50 times every known customer, on one process.
+        "user_recommendations_projected_one_process_s": known_customers
+        * _percentile(latencies, 50)
+        / 1000,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "total_s": time.perf_counter() - started,
     }
@@ -205,11 +212,33 @@ def bench_recommender(
         f"p99 {result['request_latency_ms']['known_customer_p99']:.2f} ms; "
         f"peak RSS {result['peak_rss_mib']:.0f} MiB"
     )
+    typer.echo(
+        f"serving state {state_figures['mib']:,.0f} MiB, loaded in "
+        f"{state_figures['load_seconds']:.1f} s"
+    )
     if without is not None:
         change = result["battle_fit_feature"]
         typer.echo(f"win-chance feature: MAP@12 {change['map_without']:.4f} without, "
                    f"{change['map_with']:.4f} with ({change['map_change']:+.4f})")  # fmt: skip
     typer.echo(f"wrote {json_out}")
+
+
+def _serving_state_figures(model, trained) -> dict[str, float]:
+    """Size on disk of the serving state the app and the API load, and the time to load it."""
+    import tempfile
+
+    from hashira_assets.recommender.model import SERVING_STATE_FILE, RecommenderModel
+    from hashira_assets.recommender.ranker import save_ranker
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        save_ranker(trained.booster, trained.params, folder)
+        model.save(folder)
+        size = (folder / SERVING_STATE_FILE).stat().st_size
+        tick = time.perf_counter()
+        RecommenderModel.load(folder)
+        seconds = time.perf_counter() - tick
+    return {"mib": size / 2**20, "load_seconds": seconds}
 
 
 def _battle_win_chance(lake, products):

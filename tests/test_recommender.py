@@ -313,3 +313,30 @@ def test_a_view_on_the_event_bus_changes_the_next_recommendations(trained, shop,
     names = [str(model.names[p]) for p in viewed]
     from_views = [r for r in after if r.product_id in viewed or any(n in r.reason for n in names)]
     assert from_views, [r.reason for r in after]
+
+
+def test_worker_processes_write_the_same_recommendations_as_one_process(
+    trained, shop, tmp_path, monkeypatch
+):
+    from hashira_assets.recommender import recommendations as recs
+    from hashira_assets.recommender.ranker import save_ranker
+
+    model = serving_model(shop, trained, FAST)
+    folder = tmp_path / "model"
+    save_ranker(trained.booster, trained.params, folder)
+    model.save(folder)
+    monkeypatch.setattr(recs, "CHUNK_CUSTOMERS", 150)  # several chunks of the tiny shop
+    said: list[str] = []
+    one = recs.write_all_recommendations(model, "7", tmp_path / "one.parquet", progress=said.append)
+    two = recs.write_all_recommendations(
+        model, "7", tmp_path / "two.parquet", model_folder=folder, workers=2
+    )
+    assert (one.workers, two.workers) == (1, 2)
+    customers = int(model.state.user_known.sum())
+    assert one.customers == two.customers == customers and one.rows == 12 * customers
+    assert pq.read_table(tmp_path / "two.parquet").equals(pq.read_table(tmp_path / "one.parquet"))
+    assert pq.ParquetFile(tmp_path / "one.parquet").num_row_groups == -(-customers // 150)
+    assert "left" in said[0] and said[-1].endswith(f"{customers:,} customers (100%)")
+    assert not (tmp_path / "one.partial").exists()
+    with pytest.raises(ValueError, match="model_folder"):
+        recs.write_all_recommendations(model, "7", tmp_path / "three.parquet", workers=2)

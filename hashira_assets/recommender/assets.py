@@ -23,10 +23,11 @@ from hashira_assets.raw.world_resource import SyntheticWorldResource
 from hashira_assets.recommender.battle_fit import WinChance
 from hashira_assets.recommender.data import SHOP_INPUTS, load_shop_data
 from hashira_assets.recommender.recommendations import (
+    customers_with_problems,
+    preview_recommendations,
     read_recommendations,
     recommendations_path,
-    recommendations_table,
-    write_recommendations,
+    write_all_recommendations,
 )
 from hashira_assets.recommender.serving import load_champion
 from hashira_assets.recommender.training import (
@@ -142,17 +143,22 @@ def user_recommendations(
 ) -> MaterializeResult:
     """Top-12 products for every customer from the champion ranker, with score, rank, reason and
     one exploration slot drawn per customer and day."""
+    path = recommendations_path()
     with tempfile.TemporaryDirectory() as tmp:
         champion = load_champion(mlflow_tracking, tmp)
-        table = recommendations_table(champion.model, champion.version, progress=context.log.info)
-    path = recommendations_path()
-    write_recommendations(table, path)
-    preview = table.slice(0, 12).to_pylist()
+        written = write_all_recommendations(
+            champion.model, champion.version, path, champion.folder, progress=context.log.info
+        )
+        state_mib = champion.state_bytes / 2**20
+    preview = preview_recommendations(path)
     return MaterializeResult(
         metadata={
-            "dagster/row_count": table.num_rows,
-            "customers": len(set(table["customer_id"].to_pylist())),
+            "dagster/row_count": written.rows,
+            "customers": written.customers,
+            "workers": written.workers,
+            "seconds": round(written.seconds, 1),
             "model_version": champion.version,
+            "serving_state_mib": round(state_mib, 1),
             "path": MetadataValue.path(str(path)),
             "preview": MetadataValue.md(markdown_table(preview)),
         }
@@ -162,13 +168,9 @@ def user_recommendations(
 @asset_check(asset=user_recommendations)
 def twelve_distinct_products_per_customer() -> AssetCheckResult:
     """Every customer has exactly 12 distinct recommended products ranked 1-12."""
-    frame = read_recommendations(recommendations_path()).to_pandas()
-    per_customer = frame.groupby("customer_id").agg(
-        n=("product_id", "size"), distinct=("product_id", "nunique"), ranks=("rank", "max")
-    )
-    bad = per_customer[(per_customer["n"] != 12) | (per_customer["distinct"] != 12)
-                       | (per_customer["ranks"] != 12)]  # fmt: skip
+    table = read_recommendations(recommendations_path(), ["customer_id", "product_id", "rank"])
+    customers, bad = customers_with_problems(table)
     return AssetCheckResult(
-        passed=bad.empty and len(per_customer) > 0,
-        metadata={"customers": len(per_customer), "customers_with_problems": len(bad)},
+        passed=bad == 0 and customers > 0,
+        metadata={"customers": customers, "customers_with_problems": bad},
     )

@@ -21,6 +21,7 @@ K = 12
 # The exploration slot draws from the ranker's next-best products that few shoppers have seen.
 EXPLORE_POOL = 10
 LAUNCH_REASON = "launching this week"
+SERVING_STATE_FILE = "serving_state.pkl"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,13 +66,13 @@ class RecommenderModel:
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "serving_state.pkl", "wb") as handle:
+        with open(folder / SERVING_STATE_FILE, "wb") as handle:
             pickle.dump({"state": self.state, "names": self.names}, handle, protocol=5)
 
     @classmethod
     def load(cls, folder: Path) -> RecommenderModel:
         """A model saved by `save` plus `ranker.save_ranker` into the same folder."""
-        with open(folder / "serving_state.pkl", "rb") as handle:
+        with open(folder / SERVING_STATE_FILE, "rb") as handle:
             saved = pickle.load(handle)
         return cls(saved["state"], load_ranker(folder), saved["names"])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hashira_assets.recommender.model import RecommenderModel
+from hashira_assets.recommender.model import SERVING_STATE_FILE, RecommenderModel
 from hashira_assets.recommender.training import RECOMMENDER_MODEL_NAME
 from resources import settings
 
@@ -23,6 +23,12 @@ class Champion:
 
     model: RecommenderModel
     version: str
+    folder: Path  # where its files are: worker processes load it from there
+
+    @property
+    def state_bytes(self) -> int:
+        """Size of the saved serving state: what the app and the API load."""
+        return (self.folder / SERVING_STATE_FILE).stat().st_size
 
 
 def champion_version(mlflow_tracking) -> str:
@@ -39,7 +45,7 @@ def load_champion(mlflow_tracking, folder: str | Path) -> Champion:
     """Download the champion into `folder` and load it."""
     version = champion_version(mlflow_tracking)
     local = mlflow_tracking.download_version(RECOMMENDER_MODEL_NAME, version, folder)
-    return Champion(model=RecommenderModel.load(local), version=version)
+    return Champion(model=RecommenderModel.load(local), version=version, folder=Path(local))
 
 
 def cached_champion(mlflow_tracking, version: str | None = None) -> Champion:
@@ -57,7 +63,7 @@ def cached_champion(mlflow_tracking, version: str | None = None) -> Champion:
     local = Path((cache / ".location").read_text())
     # Checked on every load, not only on download: the cache is a folder anyone can write to.
     mlflow_tracking.verify_version(RECOMMENDER_MODEL_NAME, version, local)
-    return Champion(model=RecommenderModel.load(local), version=version)
+    return Champion(model=RecommenderModel.load(local), version=version, folder=local)
 
 
 def parse_profile(text: str, median_price: float) -> dict:
