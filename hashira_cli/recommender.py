@@ -105,6 +105,13 @@ def bench_recommender(
     ablation: Annotated[
         bool, typer.Option(help="Also train without the win chance and report the MAP@12 change.")
     ] = True,
+    all_customers: Annotated[
+        bool,
+        typer.Option(
+            help="Also write every known customer's top 12 as `user_recommendations` "
+            "does (to a temporary file) and time it."
+        ),
+    ] = False,
 ) -> None:
     """MAP@12, recall, NDCG and coverage of the ranker, baselines and oracle, per-source
     recall, training time, request latency p50/p99 and peak memory."""
@@ -184,6 +191,7 @@ def bench_recommender(
             "requests": len(latencies),
         },
         "serving_state": state_figures,
+        "known_customers": known_customers,
         # Not measured: the known-customer p50 times every known customer, on one process.
         "user_recommendations_projected_one_process_s": known_customers
         * _percentile(latencies, 50)
@@ -221,24 +229,43 @@ def bench_recommender(
         typer.echo(f"win-chance feature: MAP@12 {change['map_without']:.4f} without, "
                    f"{change['map_with']:.4f} with ({change['map_change']:+.4f})")  # fmt: skip
     typer.echo(f"wrote {json_out}")
+    if all_customers:
+        # Written after the figures above, so a write stopped part way loses none of them.
+        _err(f"writing every known customer's recommendations ({known_customers:,})")
+        result["serving_state"] = _serving_state_figures(model, trained, all_customers=True)
+        result["peak_rss_children_mib"] = (
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        )
+        json_out.write_text(json.dumps(result, indent=2, default=float))
+        written = result["serving_state"]["user_recommendations"]
+        typer.echo(f"user_recommendations: {written['rows']:,} rows in "
+                   f"{written['seconds']:,.0f} s on {written['workers']} processes")  # fmt: skip
 
 
-def _serving_state_figures(model, trained) -> dict[str, float]:
-    """Size on disk of the serving state the app and the API load, and the time to load it."""
+def _serving_state_figures(model, trained, all_customers: bool = False) -> dict:
+    """Size on disk of the serving state the app and the API load and the time to load it;
+    with `all_customers`, also the time to write every known customer's recommendations."""
+    import dataclasses
     import tempfile
 
     from hashira_assets.recommender.model import SERVING_STATE_FILE, RecommenderModel
     from hashira_assets.recommender.ranker import save_ranker
+    from hashira_assets.recommender.recommendations import write_all_recommendations
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         save_ranker(trained.booster, trained.params, folder)
         model.save(folder)
-        size = (folder / SERVING_STATE_FILE).stat().st_size
+        out: dict = {"mib": (folder / SERVING_STATE_FILE).stat().st_size / 2**20}
         tick = time.perf_counter()
         RecommenderModel.load(folder)
-        seconds = time.perf_counter() - tick
-    return {"mib": size / 2**20, "load_seconds": seconds}
+        out["load_seconds"] = time.perf_counter() - tick
+        if all_customers:
+            written = write_all_recommendations(
+                model, "bench", folder / "user_recommendations.parquet", folder, progress=_err
+            )
+            out["user_recommendations"] = dataclasses.asdict(written)
+    return out
 
 
 def _battle_win_chance(lake, products):

@@ -52,3 +52,14 @@ def torch_on_every_core():
     if torch is not None and torch.get_num_threads() != usable_cores():
         torch.set_num_threads(usable_cores())
     yield
+
+
+@pytest.fixture(autouse=True)
+def main_module_restored():
+    """Streamlit's script runner (the app tests' AppTest) installs the app script as
+    `__main__` and leaves it there; a process spawned later would run that script on start."""
+    import sys
+
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main

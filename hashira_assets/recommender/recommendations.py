@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -125,13 +126,17 @@ def write_all_recommendations(
     with contextlib.ExitStack() as stack:
         if workers > 1:
             # Spawned, not forked: a forked child of a process that has run OpenMP (LightGBM)
-            # can hang in its first parallel region.
-            pool = stack.enter_context(
-                multiprocessing.get_context("spawn").Pool(
-                    workers, initializer=_start_worker, initargs=(str(model_folder),)
+            # can hang in its first parallel region. An executor, not a Pool: a worker that
+            # dies breaks it with an error, where a Pool would start new workers forever.
+            executor = stack.enter_context(
+                ProcessPoolExecutor(
+                    workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(str(model_folder),),
                 )
             )
-            tables: Iterable[pa.Table] = pool.imap(
+            tables: Iterable[pa.Table] = executor.map(
                 _worker_chunk, [(chunk.tolist(), version) for chunk in chunks]
             )
         else:

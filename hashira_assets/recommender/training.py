@@ -195,15 +195,16 @@ def train_recommender(
     tick = time.perf_counter()
     for week in range(1, settings.train_weeks + 1):
         cutoff = eval_start - 7 * week
+        buyers = data.purchases_between(cutoff, cutoff + 6)
         bought = sample_customers(
-            data.purchases_between(cutoff, cutoff + 6), settings.train_customers_per_week,
-            seed=settings.seed * 1_000 + week,
-        )  # fmt: skip
+            buyers, settings.train_customers_per_week, seed=settings.seed * 1_000 + week
+        )
         state = CutoffState(data, cutoff, 7, content, settings.als(), win_chance)
         parts.append(training_set(state, bought))
         customers, rows = len(parts[-1].groups), len(parts[-1].labels)
-        _say(progress, f"training week {week}/{settings.train_weeks}: {customers} customers, "
-                       f"{rows} candidates")  # fmt: skip
+        _say(progress, f"training week {week}/{settings.train_weeks}: {len(bought):,} of "
+                       f"{len(buyers):,} buyers sampled, {customers:,} with a purchase among "
+                       f"their candidates, {rows:,} candidates")  # fmt: skip
         if week == 1 and settings.objective == "auto":
             holdout = (state, bought)
     timings["candidates_seconds"] = time.perf_counter() - tick
