@@ -69,8 +69,8 @@ class RecommenderSettings:
     description_embeddings: bool = True
     seed: int = 0
     # Buyers sampled per training week. A week of `medium` has about 8,500 buyers (2.5M
-    # candidate rows over 4 weeks, a 3-minute fit); `hm` has about ten times as many, and rows
-    # beyond twice `medium`'s cost fit time and memory linearly for little new signal.
+    # candidate rows over 4 weeks, a 3-minute fit); one of `hm` has 320,000, whose rows would
+    # cost fit time and memory linearly for little new signal beyond a few times `medium`'s.
     train_customers_per_week: int = 20_000
     # Customers the evaluation window is scored on (a seeded sample of the window's buyers that
     # the oracle answers for); `medium` has 8,519, so only larger worlds are sampled.
@@ -207,6 +207,9 @@ def train_recommender(
                        f"their candidates, {rows:,} candidates")  # fmt: skip
         if week == 1 and settings.objective == "auto":
             holdout = (state, bought)
+        # Let the state go before the next is built: at `hm` building one takes about 9 GiB
+        # more at its peak, and with the previous week's still alive the process reached 20 GiB.
+        del state
     timings["candidates_seconds"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
