@@ -192,10 +192,6 @@ def bench_recommender(
         },
         "serving_state": state_figures,
         "known_customers": known_customers,
-        # Not measured: the known-customer p50 times every known customer, on one process.
-        "user_recommendations_projected_one_process_s": known_customers
-        * _percentile(latencies, 50)
-        / 1000,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "total_s": time.perf_counter() - started,
     }
@@ -233,13 +229,10 @@ def bench_recommender(
         # Written after the figures above, so a write stopped part way loses none of them.
         _err(f"writing every known customer's recommendations ({known_customers:,})")
         result["serving_state"] = _serving_state_figures(model, trained, all_customers=True)
-        result["peak_rss_children_mib"] = (
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        )
         json_out.write_text(json.dumps(result, indent=2, default=float))
         written = result["serving_state"]["user_recommendations"]
         typer.echo(f"user_recommendations: {written['rows']:,} rows in "
-                   f"{written['seconds']:,.0f} s on {written['workers']} processes")  # fmt: skip
+                   f"{written['seconds']:,.0f} s, {written['workers']} scoring process(es)")  # fmt: skip
 
 
 def _serving_state_figures(model, trained, all_customers: bool = False) -> dict:
