@@ -231,8 +231,10 @@ def bench_recommender(
         result["serving_state"] = _serving_state_figures(model, trained, all_customers=True)
         json_out.write_text(json.dumps(result, indent=2, default=float))
         written = result["serving_state"]["user_recommendations"]
-        typer.echo(f"user_recommendations: {written['rows']:,} rows in "
-                   f"{written['seconds']:,.0f} s, {written['workers']} scoring process(es)")  # fmt: skip
+        typer.echo(
+            f"user_recommendations: {written['rows']:,} rows in {written['seconds']:,.0f} s, "
+            f"{written['workers']} scoring process(es)"
+        )
 
 
 def _serving_state_figures(model, trained, all_customers: bool = False) -> dict:
