@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
@@ -23,27 +22,34 @@ class AlsConfig:
     seed: int = 0
 
 
-def fit_als(
-    history: pd.DataFrame, n_users: int, n_items: int, config: AlsConfig
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def interaction_matrix(
+    hist_ptr: np.ndarray, hist: dict[str, np.ndarray], n_items: int
+) -> sp.csr_matrix:
+    """Customers' weighted views, carts and purchases (log-damped) from their aggregated
+    histories (a CSR layout by customer row); products touched only by returns are left out."""
+    weights = sum(
+        (ALS_WEIGHTS[code] * hist[name]
+         for code, name in ((VIEW, "viewed"), (CART, "carted"), (PURCHASE, "bought"))),
+        start=np.zeros(len(hist["item"]), np.float32),
+    )  # fmt: skip
+    # A copy: sorting the indices below must not reorder the histories' own product column.
+    matrix = sp.csr_matrix(
+        (weights.astype(np.float32), hist["item"], hist_ptr),
+        shape=(len(hist_ptr) - 1, n_items),
+        copy=True,
+    )
+    matrix.eliminate_zeros()
+    matrix.has_sorted_indices = False  # a customer's products are in first-touched order
+    matrix.sort_indices()
+    matrix.data = np.log1p(matrix.data).astype(np.float32)
+    return matrix
+
+
+def fit_als(matrix: sp.csr_matrix, config: AlsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """User factors (by customer row), item factors (by product id) and which users ALS saw,
-    from events with a `row` (the customer's array row), `product_id` and `event_type`."""
+    from a customers × products matrix of interaction weights."""
     from implicit.cpu.als import AlternatingLeastSquares
 
-    etype = history["event_type"].to_numpy()
-    weights = np.zeros(len(history), np.float32)
-    for code, w in ALS_WEIGHTS.items():
-        weights[etype == code] = w
-    keep = weights > 0
-    matrix = sp.csr_matrix(
-        (
-            weights[keep],
-            (history["row"].to_numpy()[keep], history["product_id"].to_numpy()[keep]),
-        ),
-        shape=(n_users, n_items),
-    )
-    matrix.sum_duplicates()
-    matrix.data = np.log1p(matrix.data).astype(np.float32)
     model = AlternatingLeastSquares(
         factors=config.factors,
         regularization=config.regularization,

@@ -15,15 +15,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
-from hashira_assets.recommender.als import AlsConfig, fit_als
+from hashira_assets.recommender.als import AlsConfig, fit_als, interaction_matrix
 from hashira_assets.recommender.data import (
-    CART,
     LEVEL_BANDS,
     PURCHASE,
     TYPE_NAMES,
     VIEW,
     ShopData,
 )
+from hashira_assets.recommender.histories import aggregate_pairs, decay
 
 if TYPE_CHECKING:
     from hashira_assets.recommender.battle_fit import WinChance
@@ -33,26 +33,11 @@ N_TYPES = len(TYPE_NAMES)
 N_BANDS = len(LEVEL_BANDS) - 1
 # Popularity half-life: a week's sales say most about next week's.
 POPULARITY_TAU_DAYS = 7.0
-HISTORY_TAU_DAYS = 60.0
 CO_VISIT_DAYS = 90
 CO_VISIT_NEIGHBOURS = 20
 MAX_SESSION_ITEMS = 30
 FRESH_DAYS = 30
 TYPE_TOP = 10
-
-
-def _decay(days_ago: np.ndarray, tau: float) -> np.ndarray:
-    return np.exp(-days_ago / tau)
-
-
-def _csr_from_pairs(
-    rows: np.ndarray, n_rows: int, columns: dict[str, np.ndarray]
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Sort parallel arrays by row and return an indptr into them (a CSR layout)."""
-    order = np.argsort(rows, kind="stable")
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.add.at(indptr, rows + 1, 1)
-    return np.cumsum(indptr), {k: v[order] for k, v in columns.items()}
 
 
 class CutoffState:
@@ -75,20 +60,19 @@ class CutoffState:
         self.n_items = int(products.index.max()) + 1
         # Customer arrays are indexed by row, not by id: app sign-ups start at id 1,000,000, so
         # sizing arrays by the largest id would allocate a million rows for a few shoppers.
-        self.user_ids = np.unique(
-            np.concatenate([customers.index.to_numpy(), data.events["customer_id"].to_numpy()])
-        ).astype(np.int64)
+        self.user_ids, event_rows = data.customer_rows
         self.n_users = len(self.user_ids)
-        history = data.events[data.events["day"].to_numpy() < cutoff_day]
-        history = history.assign(row=self.rows_of(history["customer_id"].to_numpy()))
+        # Views into the shop's events, not copies: the history is a slice of day-ordered columns.
+        history = data.events_before(cutoff_day)
+        rows = event_rows[: len(history)]
         self._catalog(products, data.promotions, content)
         self._customers(customers)
         self._item_stats(history)
-        self._histories(history)
-        self._segments(history)
+        self._histories(history, rows)
+        self._segments(history, rows)
         self._co_visitation(history)
         self.user_factors, self.item_factors, self.user_in_als = fit_als(
-            history, self.n_users, self.n_items, als or AlsConfig()
+            interaction_matrix(self.hist_ptr, self.hist, self.n_items), als or AlsConfig()
         )
         self.item_factors[~self.available] = 0.0
 
@@ -176,7 +160,7 @@ class CutoffState:
         ago = (cutoff - 1 - history["day"].to_numpy()).astype(np.float64)
         bought, viewed = etype == PURCHASE, etype == VIEW
         self.pop_decayed = np.bincount(
-            pid[bought], _decay(ago[bought], POPULARITY_TAU_DAYS), minlength=n
+            pid[bought], decay(ago[bought], POPULARITY_TAU_DAYS), minlength=n
         ).astype(np.float32)
         self.purchases_7d = np.bincount(pid[bought & (ago < 7)], minlength=n).astype(np.float32)
         self.purchases_30d = np.bincount(pid[bought & (ago < 30)], minlength=n).astype(np.float32)
@@ -190,13 +174,14 @@ class CutoffState:
         order = np.argsort(-(self.pop_decayed[ranked] + 1e-6 * self.purchases_all[ranked]))
         self.popular_items = ranked[order][:100]
 
-    def _segments(self, history: pd.DataFrame) -> None:
+    def _segments(self, history: pd.DataFrame, rows: np.ndarray) -> None:
         """Decayed popularity per (style, level band) and per style, and the type mix of each
         style's purchases."""
-        bought = history[history["event_type"].to_numpy() == PURCHASE]
-        cust = bought["row"].to_numpy()
-        pid = bought["product_id"].to_numpy()
-        weight = _decay((self.cutoff_day - 1 - bought["day"].to_numpy()).astype(float), 14.0)
+        bought = history["event_type"].to_numpy() == PURCHASE
+        cust = rows[bought]
+        pid = history["product_id"].to_numpy()[bought]
+        days = history["day"].to_numpy()[bought]
+        weight = decay((self.cutoff_day - 1 - days).astype(float), 14.0)
         style, band = self.user_style[cust], self.user_band[cust]
         ok = style >= 0
         segment = style.astype(np.int64) * N_BANDS + band
@@ -228,57 +213,43 @@ class CutoffState:
             self.style_type_top[:, t, : order.shape[1]] = of_type[order]
 
     # ------------------------------------------------------------------ customers' histories
-    def _histories(self, history: pd.DataFrame) -> None:
+    def _histories(self, history: pd.DataFrame, rows: np.ndarray) -> None:
         """Per customer: the products they touched, with counts and last days (CSR layout)."""
-        etype = history["event_type"].to_numpy()
-        frame = pd.DataFrame(
-            {
-                "c": history["row"].to_numpy(),
-                "p": history["product_id"].to_numpy(),
-                "bought": (etype == PURCHASE).astype(np.float32),
-                "carted": (etype == CART).astype(np.float32),
-                "viewed": (etype == VIEW).astype(np.float32),
-                "day": history["day"].to_numpy(),
-                "buy_day": np.where(etype == PURCHASE, history["day"].to_numpy(), -(10**6)),
-                "decayed": (etype == PURCHASE)
-                * _decay((self.cutoff_day - 1 - history["day"].to_numpy()).astype(float),
-                         HISTORY_TAU_DAYS),
-            }
-        )  # fmt: skip
-        pairs = frame.groupby(["c", "p"], sort=False).agg(
-            bought=("bought", "sum"),
-            carted=("carted", "sum"),
-            viewed=("viewed", "sum"),
-            last_day=("day", "max"),
-            last_buy_day=("buy_day", "max"),
-            decayed=("decayed", "sum"),
+        pair_row, self.hist = aggregate_pairs(
+            rows,
+            history["product_id"].to_numpy(),
+            history["event_type"].to_numpy(),
+            history["day"].to_numpy(),
+            self.n_items,
+            self.cutoff_day,
         )
-        rows = pairs.index.get_level_values(0).to_numpy()
-        columns = {
-            "item": pairs.index.get_level_values(1).to_numpy().astype(np.int32),
-            **{name: pairs[name].to_numpy() for name in pairs.columns},
-        }
-        self.hist_ptr, self.hist = _csr_from_pairs(rows, self.n_users, columns)
-        n = self.n_users
-        bought = frame[frame["bought"] > 0]
-        self.user_purchases = np.bincount(bought["c"], minlength=n).astype(np.float32)
-        self.user_events = np.bincount(frame["c"], minlength=n).astype(np.float32)
+        self.hist_ptr = np.zeros(self.n_users + 1, np.int64)
+        np.cumsum(np.bincount(pair_row, minlength=self.n_users), out=self.hist_ptr[1:])
+        self._customer_stats(pair_row, rows)
+
+    def _customer_stats(self, pair_row: np.ndarray, rows: np.ndarray) -> None:
+        """Per customer: purchases, events, days since the last purchase, type, style and price
+        tastes, from the aggregated (customer, product) pairs."""
+        n, hist = self.n_users, self.hist
+        item = hist["item"]
+        self.user_purchases = np.bincount(pair_row, hist["bought"], minlength=n).astype(np.float32)
+        self.user_events = np.bincount(rows, minlength=n).astype(np.float32)
         last_buy = np.full(n, -(10**6), np.int64)
-        np.maximum.at(last_buy, bought["c"].to_numpy(), bought["day"].to_numpy())
+        np.maximum.at(last_buy, pair_row, hist["last_buy_day"])
         self.user_days_since_purchase = np.minimum(self.cutoff_day - last_buy, 9999).astype(
             np.float32
         )
         self.user_type_share = np.zeros((n, N_TYPES), np.float32)
         self.user_style_share = np.zeros((n, N_STYLES), np.float32)
         # Purchases and carts say what a customer likes; weight views less.
-        weight = frame["bought"] * 3 + frame["carted"] * 2 + frame["viewed"]
-        cust, prod = frame["c"].to_numpy(), frame["p"].to_numpy()
-        np.add.at(self.user_type_share, (cust, self.item_type[prod]), weight.to_numpy())
-        np.add.at(self.user_style_share, (cust, self.item_style[prod]), weight.to_numpy())
+        weight = hist["bought"] * 3 + hist["carted"] * 2 + hist["viewed"]
+        np.add.at(self.user_type_share, (pair_row, self.item_type[item]), weight)
+        np.add.at(self.user_style_share, (pair_row, self.item_style[item]), weight)
         for matrix in (self.user_type_share, self.user_style_share):
             matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1e-9)
-        price = np.where(frame["bought"] > 0, self.item_rel_price[prod], np.nan)
-        sums = np.bincount(cust, np.nan_to_num(price), minlength=n)
+        sums = np.bincount(
+            pair_row, hist["bought"].astype(np.float64) * self.item_rel_price[item], minlength=n
+        )
         self.user_rel_price = np.where(
             self.user_purchases > 0, sums / np.maximum(self.user_purchases, 1), 0.0
         ).astype(np.float32)
@@ -294,7 +265,8 @@ class CutoffState:
     # ------------------------------------------------------------------ co-visitation
     def _co_visitation(self, history: pd.DataFrame) -> None:
         """Top neighbours of each product by co-views in a session and co-purchases in a day."""
-        recent = history[history["day"].to_numpy() >= self.cutoff_day - CO_VISIT_DAYS]
+        first = np.searchsorted(history["day"].to_numpy(), self.cutoff_day - CO_VISIT_DAYS)
+        recent = history.iloc[first:]
         etype = recent["event_type"].to_numpy()
         views = recent.loc[etype == VIEW, ["session_id", "product_id"]].drop_duplicates()
         baskets = recent.loc[etype == PURCHASE, ["customer_id", "day", "product_id"]]
