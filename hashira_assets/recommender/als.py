@@ -27,11 +27,11 @@ def interaction_matrix(
 ) -> sp.csr_matrix:
     """Customers' weighted views, carts and purchases (log-damped) from their aggregated
     histories (a CSR layout by customer row); products touched only by returns are left out."""
-    weights = sum(
-        (ALS_WEIGHTS[code] * hist[name]
-         for code, name in ((VIEW, "viewed"), (CART, "carted"), (PURCHASE, "bought"))),
-        start=np.zeros(len(hist["item"]), np.float32),
-    )  # fmt: skip
+    weights = (
+        ALS_WEIGHTS[VIEW] * hist["viewed"]
+        + ALS_WEIGHTS[CART] * hist["carted"]
+        + ALS_WEIGHTS[PURCHASE] * hist["bought"]
+    )
     # A copy: sorting the indices below must not reorder the histories' own product column.
     matrix = sp.csr_matrix(
         (weights.astype(np.float32), hist["item"], hist_ptr),
