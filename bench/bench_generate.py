@@ -26,19 +26,24 @@ PROGRESS = re.compile(r"^(\w+): ([\d,]+)/([\d,]+) \((\d+)%\) after (\d+)s")
 
 
 def _watch_memory(process: subprocess.Popen, peak: list[int], stop: threading.Event) -> None:
-    """The peak RSS of the generator and its worker processes (the oracle's) together."""
+    """The peaks of the generator's and its forked workers' memory together: summed RSS (pages
+    the workers share with the generator counted in each) and summed PSS (shared pages split
+    between the processes that share them, so counted once)."""
     handle = psutil.Process(process.pid)
     while not stop.is_set():
         try:
             tree = [handle, *handle.children(recursive=True)]
         except psutil.Error:
             return
-        rss = 0
+        rss = pss = 0
         for member in tree:
             with contextlib.suppress(psutil.Error):
-                rss += member.memory_info().rss
+                full = member.memory_full_info()
+                rss += full.rss
+                pss += full.pss
         peak[0] = max(peak[0], rss)
-        time.sleep(0.2)
+        peak[1] = max(peak[1], pss)
+        time.sleep(0.5)
 
 
 def run(preset: str, seed: int, max_seconds: float | None, out_dir: Path) -> dict:
@@ -46,7 +51,7 @@ def run(preset: str, seed: int, max_seconds: float | None, out_dir: Path) -> dic
            "--seed", str(seed), "--out", str(out_dir)]  # fmt: skip
     started = time.monotonic()
     process = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    peak, stop = [0], threading.Event()
+    peak, stop = [0, 0], threading.Event()
     watcher = threading.Thread(target=_watch_memory, args=(process, peak, stop), daemon=True)
     watcher.start()
     stages: dict[str, dict] = {}
@@ -77,6 +82,7 @@ def run(preset: str, seed: int, max_seconds: float | None, out_dir: Path) -> dic
         "completed": process.returncode == 0 and not stopped_early,
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": round(max(peak[0], children_peak) / 2**20, 1),
+        "peak_pss_mib": round(peak[1] / 2**20, 1),
         "stages": stages,
         "machine": {"cpus": psutil.cpu_count(), "python": platform.python_version()},
     }

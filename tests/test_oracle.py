@@ -118,7 +118,7 @@ def test_the_oracle_in_worker_processes_writes_the_same_tables(model, monkeypatc
 def test_chunks_run_in_other_processes_and_come_back_in_order():
     import os
 
-    from hashira_assets.raw.oracle import map_chunks
+    from hashira_assets.raw.forked import map_chunks
 
     chunks = [np.arange(i, i + 3) for i in range(0, 30, 3)]
     results = list(map_chunks(lambda c: (os.getpid(), int(c.sum())), chunks, workers=2))
@@ -131,7 +131,7 @@ def test_chunks_run_in_other_processes_and_come_back_in_order():
 STUCK_HANDLERS = """
 import signal, sys, time
 import numpy as np
-from hashira_assets.raw.oracle import map_chunks
+from hashira_assets.raw.forked import map_chunks
 
 # Handlers that never return, as PySpark's (it calls the JVM over the parent's socket).
 for number in (signal.SIGINT, signal.SIGTERM):

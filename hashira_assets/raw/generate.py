@@ -21,6 +21,7 @@ from hashira_assets.raw import calendar as cal
 from hashira_assets.raw import entities, oracle, support_chats, texts
 from hashira_assets.raw.choice_model import ChoiceModel, Funnel
 from hashira_assets.raw.corruption import CORRUPTION_KINDS, corrupt_events
+from hashira_assets.raw.forked import default_workers, map_chunks
 from hashira_assets.raw.simulator import BATTLE_SCHEMA, SessionSimulator
 from hashira_assets.raw.world_config import WorldConfig, validate_config
 
@@ -127,9 +128,13 @@ def calibrate_base_rate(
 
 
 def generate_world(
-    config: WorldConfig, out_dir: str | Path, progress: Progress | None = None
+    config: WorldConfig,
+    out_dir: str | Path,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> GenerationResult:
-    """Generate the world described by config into out_dir (replacing what was there)."""
+    """Generate the world described by config into out_dir (replacing what was there), in
+    `workers` processes (default: the usable cores); the same bytes whatever the workers."""
     validate_config(config)
     started = time.monotonic()
     out = Path(out_dir)
@@ -171,12 +176,19 @@ def generate_world(
     snapshots: dict[str, np.ndarray] = {}
     n_events = 0
     faults = dict.fromkeys(CORRUPTION_KINDS, 0)
-    for day in range(config.n_days):
+    # Each day's sessions and regular views (most of a day's work) are drawn ahead in worker
+    # processes; the rest of the day runs here, in day order, as it reads what earlier days left.
+    draws = map_chunks(
+        lambda day: sim.draw_sessions(day, _rng(seed, 100, day)),
+        range(config.n_days),
+        default_workers() if workers is None else workers,
+    )
+    for day, draw in enumerate(draws):
         if day == eval_day:
             snapshots["eval"] = sim.last_consumable.copy()
         if day == demand_day:
             snapshots["demand"] = sim.last_consumable.copy()
-        drawn = sim.simulate_day(day, _rng(seed, 100, day))
+        drawn = sim.finish_day(draw)
         day_events = drawn.events
         if config.corrupt_rate > 0:
             day_events, day_faults, sim.next_event_id = corrupt_events(
@@ -222,7 +234,7 @@ def generate_world(
         )
     top = oracle.oracle_top_products(
         model, evaluated, list(range(eval_day, config.n_days)), base_rate, snapshots["eval"],
-        progress=lambda done, total: report("oracle_top_products", done, total),
+        progress=lambda done, total: report("oracle_top_products", done, total), workers=workers,
     )  # fmt: skip
     counts["oracle_top_products"] = _write_whole(top, staging / "oracle_top_products")
     demand_sample = None
@@ -234,6 +246,7 @@ def generate_world(
         model, list(range(demand_day, config.n_days)), start, base_rate, snapshots["demand"],
         customer_sample=demand_sample,
         progress=lambda done, total: report("oracle_expected_demand", done, total),
+        workers=workers,
     )  # fmt: skip
     counts["oracle_expected_demand"] = _write_whole(demand, staging / "oracle_expected_demand")
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 from hashira_assets.raw import vocabulary as voc
 from hashira_assets.raw.choice_model import ChoiceModel, DayState, sigmoid
 from hashira_assets.raw.entities import TYPE_IS_CONSUMABLE
+from hashira_assets.raw.gumbel import gumbel_argmax
 
 EVENT_TYPES = ("view", "cart", "purchase", "return")
 _VIEW, _CART, _PURCHASE, _RETURN = range(4)
@@ -53,6 +54,23 @@ class DayEvents:
     events: pa.Table
     battles: pa.Table
     n_sessions: int
+
+
+@dataclasses.dataclass
+class SessionDraw:
+    """A day's sessions and regular views, and the day's generator left where they stopped."""
+
+    day: int
+    owners: np.ndarray  # int32 customer of each session
+    habit_draw: np.ndarray  # uniform per session, against the owner's repurchase habit
+    regular_sess: np.ndarray  # session index of each regular view
+    regular_prod: np.ndarray  # int32 product of each regular view
+    rng: np.random.Generator
+
+    @classmethod
+    def empty(cls, day: int, rng: np.random.Generator) -> SessionDraw:
+        nothing = np.empty(0, dtype=np.int32)
+        return cls(day, nothing, np.empty(0), nothing, nothing, rng)
 
 
 def battle_success_probability(
@@ -102,20 +120,39 @@ class SessionSimulator:
         self, day: int, rng: np.random.Generator, n_sessions: int | None = None
     ) -> DayEvents:
         """Simulate one day; n_sessions forces the session count (used for calibration)."""
+        return self.finish_day(self.draw_sessions(day, rng, n_sessions))
+
+    def draw_sessions(
+        self, day: int, rng: np.random.Generator, n_sessions: int | None = None
+    ) -> SessionDraw:
+        """The day's sessions and regular views: the part of a day that reads nothing earlier
+        days changed, so worker processes can draw days ahead (`finish_day` does the rest)."""
         model = self.model
         state = model.day_state(day)
         n_active = self.signed_up(day)
         if n_sessions is None:
             n_sessions = int(rng.poisson(self.expected_sessions_total(day, state)))
         if n_active == 0 or n_sessions == 0:
-            return self._empty(day)
+            return SessionDraw.empty(day, rng)
         owners = np.searchsorted(
             self.cum_activity[:n_active], rng.random(n_sessions) * self.cum_activity[n_active - 1]
         ).astype(np.int32)
-        session_ids = self.next_session_id + np.arange(n_sessions, dtype=np.int64)
-        self.next_session_id += n_sessions
+        # Drawn for every session whatever it last bought: the day's later draws stay the same.
+        habit_draw = rng.random(len(owners))
+        regular_sess, regular_prod = self._draw_regular_views(owners, state, rng)
+        return SessionDraw(day, owners, habit_draw, regular_sess, regular_prod, rng)
 
-        view_sess, view_prod, replenish = self._draw_views(owners, state, rng)
+    def finish_day(self, draw: SessionDraw) -> DayEvents:
+        """Replenishment visits, carts, purchases, returns and battles of a drawn day, in order
+        after the days before it (they change what customers come back for)."""
+        day, owners, rng = draw.day, draw.owners, draw.rng
+        if len(owners) == 0:
+            return self._empty(day)
+        model = self.model
+        state = model.day_state(day)
+        session_ids = self.next_session_id + np.arange(len(owners), dtype=np.int64)
+        self.next_session_id += len(owners)
+        view_sess, view_prod, replenish = self._with_replenishment(draw)
         view_cust = owners[view_sess]
         cart_p, buy_p = model.conversion(view_cust, view_prod, state, replenish, outer=False)
         carted = rng.random(len(view_prod)) < cart_p
@@ -124,32 +161,38 @@ class SessionSimulator:
             day, state, rng, owners, session_ids, view_sess, view_prod, carted, bought
         )
 
-    def _draw_views(
+    def _draw_regular_views(
         self, owners: np.ndarray, state: DayState, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Views as (session index, product id, is-replenishment) arrays."""
-        model, c = self.model, self.model.customers
-        # Replenishment: a returning buyer of a consumable comes back for it first.
-        last = self.last_consumable[owners]
-        wants = (last >= 0) & (rng.random(len(owners)) < c.repurchase_habit[owners])
-        rep_sess = np.flatnonzero(wants)
-        rep_prod = last[rep_sess]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Views drawn from the choice model, as (session index, product id) arrays."""
+        model = self.model
         n_regular = 1 + rng.poisson(model.funnel.extra_views, size=len(owners))
         reg_sess = np.repeat(np.arange(len(owners)), n_regular)
         reg_cust = owners[reg_sess]
         group_logit = model.group_logits(reg_cust, state)
-        groups = np.argmax(group_logit + rng.gumbel(size=group_logit.shape), axis=1)
+        groups = gumbel_argmax(rng, group_logit)
         reg_prod = np.empty(len(reg_sess), dtype=np.int32)
         for g in np.unique(groups):
             rows = np.flatnonzero(groups == g)
             start = model.group_start[g]
             members = model.by_group[start : start + state.n_available[g]]
             util = model.item_utility(reg_cust[rows], members, state)
-            pick = np.argmax(util + rng.gumbel(size=util.shape), axis=1)
+            pick = gumbel_argmax(rng, util)
             reg_prod[rows] = members[pick]
-        sess = np.concatenate([rep_sess, reg_sess])
-        prod = np.concatenate([rep_prod, reg_prod])
-        replenish = np.concatenate([np.ones(len(rep_sess), bool), np.zeros(len(reg_sess), bool)])
+        return reg_sess, reg_prod
+
+    def _with_replenishment(self, draw: SessionDraw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All views as (session index, product id, is-replenishment) arrays, in session order."""
+        # Replenishment: a returning buyer of a consumable comes back for it first.
+        last = self.last_consumable[draw.owners]
+        habit = self.model.customers.repurchase_habit[draw.owners]
+        rep_sess = np.flatnonzero((last >= 0) & (draw.habit_draw < habit))
+        rep_prod = last[rep_sess]
+        sess = np.concatenate([rep_sess, draw.regular_sess])
+        prod = np.concatenate([rep_prod, draw.regular_prod])
+        replenish = np.concatenate(
+            [np.ones(len(rep_sess), bool), np.zeros(len(draw.regular_sess), bool)]
+        )
         order = np.argsort(sess, kind="stable")
         return sess[order], prod[order], replenish[order]
 
