@@ -91,6 +91,22 @@ def test_duplicates_are_removed_and_counted(spark, known):
     assert result.quarantine.collect()[0]["reject_reason"] == "negative_price"
 
 
+def test_copies_of_a_near_duplicate_and_chains_of_retries(spark, known):
+    rows = [
+        {},
+        {"event_id": 2, "event_ts": "2026-10-01T10:00:00.600"},  # a retry 0.6 s later
+        {"event_id": 2, "event_ts": "2026-10-01T10:00:00.600"},  # and a copy of it
+        # 0.6 s after the retry: measured to the previous event, dropped or not
+        {"event_id": 3, "event_ts": "2026-10-01T10:00:01.200"},
+        {"event_id": 4, "event_ts": "2026-10-01T10:00:05.000"},
+        {"event_id": 5, "customer_id": 2, "event_ts": "2026-10-01T10:00:00.100"},  # another buyer
+    ]
+    result = build_silver(_raw(spark, rows), *known)
+    assert (result.exact_duplicates, result.near_duplicates) == (1, 2)
+    assert sorted(r["event_id"] for r in result.silver.collect()) == [1, 4, 5]
+    assert result.silver_rows == 3 and result.conserved
+
+
 def test_silver_has_the_documented_schema_and_revenue(spark, known):
     rows = [
         {"event_type": "purchase", "price": 20.0, "quantity": 3},

@@ -122,12 +122,14 @@ def silver_events(
             f"{result.silver_rows:,} silver, {result.quarantined_rows:,} quarantined, "
             f"{result.exact_duplicates + result.near_duplicates:,} duplicates removed"
         )
-        silver_meta = write_with_metadata(
-            spark, result.silver, lake, ZONE, "interaction_events", dates
-        )
         quarantine_meta = write_with_metadata(
             spark, result.quarantine, lake, ZONE, "quarantined_interaction_events", dates
         )
+        # Silver reads the cached flagged rows: caching it again would be a second copy.
+        silver_meta = write_with_metadata(
+            spark, result.silver, lake, ZONE, "interaction_events", dates, cache=False
+        )
+        result.release()
     yield written(silver_meta, asset_key="silver_interaction_events")
     yield written(quarantine_meta, asset_key="quarantined_interaction_events")
     yield quarantine_check(result, config.max_quarantined_share)

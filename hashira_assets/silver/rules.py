@@ -61,6 +61,11 @@ class SilverResult:
     exact_duplicates: int
     near_duplicates: int
     rule_counts: dict[str, int]
+    cached: tuple[DataFrame, ...] = ()  # what `release` lets go of once both are written
+
+    def release(self) -> None:
+        for frame in self.cached:
+            frame.unpersist()
 
     @property
     def quarantined_share(self) -> float:
@@ -134,19 +139,40 @@ def typed_events(valid: DataFrame) -> DataFrame:
     )
 
 
-def drop_near_duplicates(events: DataFrame, seconds: float = NEAR_DUPLICATE_SECONDS) -> DataFrame:
-    """Drop an event when the same customer did the same thing to the same product within
-    `seconds` of their previous such event (client retries, double clicks)."""
-    key = Window.partitionBy("customer_id", "product_id", "event_type").orderBy(
-        "event_ts", "event_id"
+SILVER_COLUMNS = tuple(field.name for field in SILVER_EVENT_SCHEMA.fields)
+# Within one (customer, product, event type), rows in time order; the remaining columns only
+# make the order total, so that exact copies sit next to each other.
+_DUPLICATE_KEY = ("customer_id", "product_id", "event_type")
+_DUPLICATE_ORDER = ("event_ts", "event_id", "session_id", "price", "quantity", "revenue",
+                    "event_date")  # fmt: skip
+
+
+def flag_duplicates(events: DataFrame, seconds: float = NEAR_DUPLICATE_SECONDS) -> DataFrame:
+    """Events with two flags, from one shuffle: `_exact_duplicate` for a copy of the row before
+    it (every column equal), and `_near_duplicate` for a row that is not a copy but comes within
+    `seconds` of the same customer's previous event of the same type on the same product (client
+    retries, double clicks). A row is kept when neither flag is set.
+
+    The gap is measured to the previous row whether that row is kept or not, as it always was:
+    a copy has its original's time, so the previous row's time is the previous distinct row's.
+    """
+    window = Window.partitionBy(*_DUPLICATE_KEY).orderBy(*_DUPLICATE_ORDER)
+    previous = F.lag(F.struct(*SILVER_COLUMNS)).over(window)
+    exact = F.coalesce(previous.eqNullSafe(F.struct(*SILVER_COLUMNS)), F.lit(False))
+    gap = F.col("event_ts").cast("double") - previous["event_ts"].cast("double")
+    near = ~exact & gap.isNotNull() & (gap <= seconds)
+    return events.select(
+        *SILVER_COLUMNS, exact.alias("_exact_duplicate"), near.alias("_near_duplicate")
     )
-    gap = F.col("event_ts").cast("double") - F.lag(F.col("event_ts").cast("double")).over(key)
-    with_gap = events.withColumn("_gap", gap)
-    return with_gap.where(F.col("_gap").isNull() | (F.col("_gap") > seconds)).drop("_gap")
 
 
 def build_silver(raw: DataFrame, customers: DataFrame, products: DataFrame) -> SilverResult:
-    """Validate, type and deduplicate raw events; count everything the gates check."""
+    """Validate, type and deduplicate raw events; count everything the gates check.
+
+    Two cached frames, each computed once: the labeled raw rows (the reason counts and the
+    quarantine read them) and the valid rows with their duplicate flags (silver is the unflagged
+    ones, read from that cache; write it with `cache=False`).
+    """
     labeled = label_events(raw, customers, products).cache()
     counts = {r["reject_reason"]: r["n"] for r in labeled.groupBy("reject_reason").agg(
         F.count(F.lit(1)).alias("n")).collect()}  # fmt: skip
@@ -159,19 +185,24 @@ def build_silver(raw: DataFrame, customers: DataFrame, products: DataFrame) -> S
         "reject_reason",
     )  # fmt: skip
     typed = typed_events(labeled.where(F.col("reject_reason").isNull()))
-    distinct = typed.dropDuplicates().cache()
-    distinct_rows = distinct.count()
-    silver = drop_near_duplicates(distinct).cache()
-    silver_rows = silver.count()
+    flagged = flag_duplicates(typed).cache()
+    flags = flagged.groupBy("_exact_duplicate", "_near_duplicate").count().collect()
+    by_flags = {(r["_exact_duplicate"], r["_near_duplicate"]): r["count"] for r in flags}
+    exact = by_flags.get((True, False), 0)
+    near = by_flags.get((False, True), 0)
+    kept_rows = by_flags.get((False, False), 0)
+    kept = ~F.col("_exact_duplicate") & ~F.col("_near_duplicate")
+    silver = flagged.where(kept).drop("_exact_duplicate", "_near_duplicate")
     return SilverResult(
         silver=silver,
         quarantine=quarantine,
         raw_rows=raw_rows,
-        silver_rows=silver_rows,
+        silver_rows=kept_rows,
         quarantined_rows=raw_rows - valid_rows,
-        exact_duplicates=valid_rows - distinct_rows,
-        near_duplicates=distinct_rows - silver_rows,
+        exact_duplicates=exact,
+        near_duplicates=near,
         rule_counts=rule_counts,
+        cached=(labeled, flagged),
     )
 
 

@@ -136,14 +136,19 @@ def write_with_metadata(
     zone: str,
     table: str,
     date_range: tuple[dt.date, dt.date] | None = None,
+    cache: bool = True,
 ) -> dict:
-    """Write a table (date-partitioned when date_range is given) and describe what was written."""
-    # Cached so that counting, previewing and writing compute the frame once.
-    cached = frame.cache()
+    """Write a table (date-partitioned when date_range is given) and describe what was written.
+
+    The frame is cached so that counting, previewing and writing compute it once; `cache=False`
+    for a frame that is cheap to read again (a filter of a cached frame).
+    """
+    cached = frame.cache() if cache else frame
     rows = cached.count()
     head = preview(cached)
     uri = write_table(cached, lake, zone, table, partitioned=date_range is not None)
-    cached.unpersist()
+    if cache:
+        cached.unpersist()
     metadata = {
         "dagster/row_count": rows,
         "uri": MetadataValue.path(uri),
