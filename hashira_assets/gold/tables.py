@@ -10,6 +10,12 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+# The silver event columns the gold tables read.
+EVENT_COLUMNS = (
+    "event_date", "event_ts", "event_type", "customer_id", "session_id", "product_id",
+    "quantity", "revenue",
+)  # fmt: skip
+
 
 def _is(event_type: str) -> Column:
     return F.col("event_type") == event_type
