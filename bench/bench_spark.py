@@ -9,7 +9,6 @@ and feature table, and its wall time and the peak memory of the driver and execu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -21,23 +20,12 @@ from pathlib import Path
 
 import psutil
 
+from hashira_cli.process_watch import tree_rss
+
 SPARK_GROUPS = "group:silver or group:gold or group:features"
 STEP = re.compile(r'Finished execution of step "(\w+)" in ([\dhms.]+)\.')
 # Dagster writes durations as 533ms, 2.1s, 4m52s or 1h4m.
 DURATION_PART = re.compile(r"([\d.]+)(ms|h|m|s)")
-
-
-def _tree_rss(pid: int) -> int:
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total
 
 
 def run_hashira(args: list[str], env: dict[str, str]) -> tuple[int, float, int, str]:
@@ -51,7 +39,7 @@ def run_hashira(args: list[str], env: dict[str, str]) -> tuple[int, float, int, 
 
     def watch() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(process.pid))
+            peak[0] = max(peak[0], sum(tree_rss(process.pid)))
             time.sleep(0.5)
 
     watcher = threading.Thread(target=watch, daemon=True)

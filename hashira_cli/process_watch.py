@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import subprocess
 import threading
 import time
@@ -32,15 +33,36 @@ def tree_rss(pid: int) -> tuple[int, int]:
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
         return 0, 0
-    other = java = 0
+    members = []
     for proc in procs:
         with contextlib.suppress(psutil.Error):
-            rss = proc.memory_info().rss
-            if proc.name().startswith("java"):
+            # The executable before the memory: a child that has exec'd since is small.
+            exe = proc.exe()
+            members.append((proc.pid, proc.ppid(), exe, proc.memory_info().rss))
+    return split_rss(members)
+
+
+def split_rss(members: list[tuple[int, int, str, int]]) -> tuple[int, int]:
+    """(other, Java) resident bytes of (pid, parent pid, executable, rss) processes.
+
+    Java starts a subprocess (Hadoop's shell commands, say) by vfork, then exec: until the exec
+    the child runs the JVM's own executable in the JVM's memory, and its RSS is the JVM's (named
+    after the thread that started it). Such a child is not counted; counted, it doubled the
+    JVM's figure under "other".
+    """
+    java_pids = {pid for pid, _, exe, _ in members if _is_java(exe)}
+    other = java = 0
+    for _, ppid, exe, rss in members:
+        if _is_java(exe):
+            if ppid not in java_pids:
                 java += rss
-            else:
-                other += rss
+        else:
+            other += rss
     return other, java
+
+
+def _is_java(exe: str) -> bool:
+    return os.path.basename(exe) == "java"
 
 
 def run_watched(

@@ -66,3 +66,18 @@ def test_two_stages_at_tiny_are_measured_and_written(tmp_path):
     assert (home / "lake" / "raw" / "products").exists()
     # No model was trained in these stages: no quality figures to report.
     assert report["quality"] == {} == quality_figures(home / "dagster_home")
+
+
+def test_a_jvms_child_that_has_not_yet_execd_is_not_counted_twice():
+    from hashira_cli.process_watch import split_rss
+
+    java = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"
+    gib = 2**30
+    members = [
+        (10, 1, "/work/.venv/bin/python3.11", 1 * gib),  # the driver
+        (11, 10, java, 6 * gib),  # the Spark JVM
+        (12, 11, java, 6 * gib),  # vforked by the JVM, before its exec: the JVM's own pages
+        (13, 11, "/usr/bin/chmod", 2**20),  # one that has exec'd
+        (14, 11, "/work/.venv/bin/python3.11", gib // 2),  # a PySpark worker
+    ]
+    assert split_rss(members) == (gib + 2**20 + gib // 2, 6 * gib)
