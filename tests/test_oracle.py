@@ -3,22 +3,15 @@
 import numpy as np
 import pytest
 
-from hashira_assets.raw import calendar as cal
 from hashira_assets.raw import entities
-from hashira_assets.raw.choice_model import ChoiceModel, Funnel, softmax_rows
+from hashira_assets.raw.choice_model import softmax_rows
 from hashira_assets.raw.oracle import _ChunkTerms
-from hashira_assets.raw.world_config import make_config
+from tests.choice_models import small_choice_model
 
 
 @pytest.fixture(scope="module")
 def model():
-    config = make_config("tiny", n_customers=60, n_products=80)
-    rng = np.random.default_rng(0)
-    customers = entities.make_customers(config, rng)
-    products = entities.make_products(config, rng)
-    calendar = cal.make_calendar(config)
-    promotions = cal.make_promotions(config, rng)
-    return ChoiceModel(customers, products, calendar, promotions, Funnel.for_preset(False))
+    return small_choice_model(60, 80)
 
 
 def _direct_expected(model, cust, day, base_rate, last):

@@ -3,24 +3,15 @@
 import numpy as np
 import pytest
 
-from hashira_assets.raw import calendar as cal
-from hashira_assets.raw import entities
-from hashira_assets.raw.choice_model import ChoiceModel, Funnel
 from hashira_assets.raw.simulator import SessionSimulator
-from hashira_assets.raw.world_config import make_config
+from tests.choice_models import small_choice_model
 
 START = np.datetime64("2026-07-04")
 
 
 @pytest.fixture(scope="module")
 def model():
-    config = make_config("tiny", n_customers=300, n_products=120)
-    rng = np.random.default_rng(0)
-    customers = entities.make_customers(config, rng)
-    products = entities.make_products(config, rng)
-    calendar = cal.make_calendar(config)
-    promotions = cal.make_promotions(config, rng)
-    return ChoiceModel(customers, products, calendar, promotions, Funnel.for_preset(False))
+    return small_choice_model(300, 120)
 
 
 def _after_days(model, days):
