@@ -1,8 +1,6 @@
 """Levels of very many series forecast in groups: exact for per-series models, one global model
 per group, the pieces put back in the level's order."""
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +10,8 @@ from hashira_assets.forecast.backtest import QUANTILES, fit_predict
 from hashira_assets.forecast.groups import (
     GroupedCalibration,
     GroupedForecaster,
-    group_bounds,
     group_exogenous,
+    group_members,
     in_groups,
 )
 from hashira_assets.forecast.models import SeasonalNaiveForecaster
@@ -22,15 +20,31 @@ from tests.test_forecast_models import panel, small_model
 FH = list(range(1, 15))
 
 
-def test_groups_cover_every_series_once_in_near_equal_sizes():
-    bounds = group_bounds(105_000, 10_000)
-    sizes = [stop - start for start, stop in bounds]
-    assert len(bounds) == 11 and max(sizes) <= 10_000 and max(sizes) - min(sizes) <= 1
-    assert bounds[0][0] == 0 and bounds[-1][1] == 105_000
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
-    assert group_bounds(10_000, 10_000) == [(0, 10_000)]
+def test_groups_cover_every_series_once_in_near_equal_sizes_across_the_level():
+    members = group_members(105_000, 10_000)
+    sizes = [len(m) for m in members]
+    assert len(members) == 11 and max(sizes) <= 10_000 and max(sizes) - min(sizes) <= 1
+    assert sorted(np.concatenate(members).tolist()) == list(range(105_000))
+    # Each group spans the level: its first and last series are one group-count from the ends.
+    assert all(m[0] < 11 and m[-1] >= 105_000 - 11 for m in members)
+    assert [m.tolist() for m in group_members(10_000, 10_000)] == [list(range(10_000))]
     with pytest.raises(ValueError, match="no series"):
-        group_bounds(0)
+        group_members(0)
+
+
+def test_late_launches_at_the_end_of_the_level_do_not_leave_a_group_without_history():
+    # The last half of the series launched 10 days before the end: a group made of them alone
+    # (consecutive groups) has no training rows at a backtest cut-off before the launch.
+    y, info, _ = panel(n_series=12, n_days=150)
+    late = y.columns[6:]
+    y.loc[y.index[:-10], late] = 0.0
+    info.loc[late, "launch_date"] = y.index[-10]
+    cutoff = y.iloc[:-20]
+    with pytest.raises(ValueError, match="no training rows"):
+        small_model(info).fit(cutoff[late])
+    grouped = GroupedForecaster(small_model(info), max_series=6).fit(cutoff)
+    assert [m.tolist() for m in grouped.members_] == [[0, 2, 4, 6, 8, 10], [1, 3, 5, 7, 9, 11]]
+    assert list(grouped.predict(FH).columns) == list(y.columns)
 
 
 def test_a_group_gets_the_shared_columns_and_only_its_own_series_columns():
@@ -69,14 +83,23 @@ def test_a_global_model_per_group_with_each_groups_calibration():
     grouped = GroupedForecaster(small_model(info), max_series=6).fit(y)
     mean = grouped.predict(FH)
     assert list(mean.columns) == list(y.columns)
-    for (start, stop), model in zip(grouped.bounds_, grouped.models_, strict=True):
-        pd.testing.assert_frame_equal(mean.iloc[:, start:stop], model.predict(FH))
+    for members, model in zip(grouped.members_, grouped.models_, strict=True):
+        pd.testing.assert_frame_equal(mean.iloc[:, members], model.predict(FH))
+    quantiles = grouped.predict_quantiles(FH, alpha=list(QUANTILES))
+    assert list(quantiles.columns.get_level_values(0).unique()) == list(y.columns)
+    second_members = grouped.members_[1]
+    pd.testing.assert_frame_equal(
+        quantiles[list(y.columns[second_members])],
+        grouped.models_[1].predict_quantiles(FH, alpha=list(QUANTILES)),
+    )
     calibration = grouped.interval_calibration
     assert isinstance(calibration, GroupedCalibration)
     values = mean.to_numpy()
     quantile = calibration.quantile(0.9, values)
     second = grouped.models_[1].interval_calibration
-    np.testing.assert_array_equal(quantile[:, 6:], second.quantile(0.9, values[:, 6:]))
+    np.testing.assert_array_equal(
+        quantile[:, second_members], second.quantile(0.9, values[:, second_members])
+    )
     covered = calibration.coverage(y.iloc[-14:].to_numpy(), values, 0.1, 0.9)
     assert covered.shape == values.shape and ((covered >= 0) & (covered <= 1)).all()
 

@@ -6,17 +6,19 @@ lookup rebuilds the dtypes of every column: one `fit` or `predict` takes time qu
 number of series. That is 0.5 s at 5,000 columns and, extrapolated, minutes per call at `hm`'s
 105,000 products, where a backtest makes a dozen such calls (the first `hm` run stopped there).
 
-A level with more than `MAX_GROUP_SERIES` series is therefore forecast in groups of consecutive
-series, one clone of the model per group, and the forecasts put back together in the level's
-column order. For per-series models (the seasonal naive) that is exactly the same forecast. The
-global LightGBM model learns one model per group, each from as many series as `medium`'s whole
-product level, where its settings were chosen. Levels within the limit (every preset but `hm`)
-are forecast by the model itself, unchanged.
+A level with more than `MAX_GROUP_SERIES` series is therefore forecast in groups of series, one
+clone of the model per group, and the forecasts put back together in the level's column order.
+For per-series models (the seasonal naive) that is exactly the same forecast. The global
+LightGBM model learns one model per group, each from as many series as `medium`'s whole product
+level, where its settings were chosen. A group takes every n-th series (round robin), not a run
+of consecutive ones: products are numbered in launch order, so a run of the last ones had not
+launched by an early backtest cut-off and gave the model of that group nothing to learn from (the
+first `hm` run of the forecaster failed so). Levels within the limit (every preset but `hm`) are
+forecast by the model itself, unchanged.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -29,16 +31,25 @@ from hashira_assets.forecast.series import SERIES_COLUMN_SEPARATOR
 MAX_GROUP_SERIES = 10_000
 
 
-def group_bounds(n_series: int, max_series: int = MAX_GROUP_SERIES) -> list[tuple[int, int]]:
-    """(start, stop) column positions of the fewest groups of at most `max_series` each, of
-    sizes that differ by at most one."""
+def group_members(n_series: int, max_series: int = MAX_GROUP_SERIES) -> list[np.ndarray]:
+    """Column positions of the fewest groups of at most `max_series` each: group g holds
+    positions g, g + n_groups, g + 2 n_groups, ..., so every group spans the whole level (old and
+    new products alike) and sizes differ by at most one."""
     if n_series < 1:
         raise ValueError("no series to group")
     if max_series < 1:
         raise ValueError(f"max_series must be at least 1, got {max_series}")
     n_groups = math.ceil(n_series / max_series)
-    edges = np.linspace(0, n_series, n_groups + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+    return [np.arange(g, n_series, n_groups) for g in range(n_groups)]
+
+
+def in_level_order(parts: list[pd.DataFrame], columns: pd.Index) -> pd.DataFrame:
+    """The groups' frames side by side, reordered to the level's series order; with (series,
+    alpha) columns each series keeps its alphas in their order."""
+    joined = pd.concat(parts, axis=1)
+    position = {name: i for i, name in enumerate(columns)}
+    labels = joined.columns.get_level_values(0)
+    return joined.iloc[:, np.argsort([position[name] for name in labels], kind="stable")]
 
 
 def group_exogenous(X: pd.DataFrame | None, series_ids) -> pd.DataFrame | None:
@@ -60,15 +71,15 @@ class GroupedCalibration:
     """Each group's interval calibration applied to its own series (the last axis of the
     arrays, in the level's column order): what `IntervalCalibration` offers a forecast."""
 
-    def __init__(self, bounds: list[tuple[int, int]], calibrations: list[IntervalCalibration]):
-        self.bounds = bounds
+    def __init__(self, members: list[np.ndarray], calibrations: list[IntervalCalibration]):
+        self.members = members
         self.calibrations = calibrations
 
     def _per_group(self, compute, *arrays) -> np.ndarray:
         arrays = [np.asarray(a, dtype="float64") for a in arrays]
         out = np.empty(np.broadcast_shapes(*(a.shape for a in arrays)), dtype="float64")
-        for (start, stop), calibration in zip(self.bounds, self.calibrations, strict=True):
-            out[..., start:stop] = compute(calibration, *(a[..., start:stop] for a in arrays))
+        for members, calibration in zip(self.members, self.calibrations, strict=True):
+            out[..., members] = compute(calibration, *(a[..., members] for a in arrays))
         return out
 
     def quantile(self, q: float, mean) -> np.ndarray:
@@ -93,25 +104,24 @@ class GroupedForecaster:
         return GroupedForecaster(self.forecaster.clone(), self.max_series)
 
     def _groups(self):
-        for (start, stop), model in zip(self.bounds_, self.models_, strict=True):
-            yield self.columns_[start:stop], model
+        for members, model in zip(self.members_, self.models_, strict=True):
+            yield self.columns_[members], model
 
     def fit(self, y: pd.DataFrame, X: pd.DataFrame | None = None, fh=None) -> GroupedForecaster:
         """Fit one clone of the forecaster per group of `y`'s columns."""
         self.columns_ = y.columns
-        self.bounds_ = group_bounds(y.shape[1], self.max_series)
+        self.members_ = group_members(y.shape[1], self.max_series)
         self.models_ = []
-        for start, stop in self.bounds_:
-            columns = y.columns[start:stop]
+        for members in self.members_:
             model = self.forecaster.clone()
-            model.fit(y.iloc[:, start:stop], X=group_exogenous(X, columns), fh=fh)
+            model.fit(y.iloc[:, members], X=group_exogenous(X, y.columns[members]), fh=fh)
             self.models_.append(model)
         return self
 
     def predict(self, fh=None, X: pd.DataFrame | None = None) -> pd.DataFrame:
         """Every group's point forecast, in the fitted columns' order."""
         parts = [m.predict(fh, X=group_exogenous(X, cols)) for cols, m in self._groups()]
-        return pd.concat(parts, axis=1)
+        return in_level_order(parts, self.columns_)
 
     def predict_quantiles(self, fh=None, X: pd.DataFrame | None = None, alpha=None):
         """Every group's quantiles in sktime's (variable, alpha) columns, fitted columns' order."""
@@ -119,7 +129,7 @@ class GroupedForecaster:
             m.predict_quantiles(fh, X=group_exogenous(X, cols), alpha=alpha)
             for cols, m in self._groups()
         ]
-        return pd.concat(parts, axis=1)
+        return in_level_order(parts, self.columns_)
 
     @property
     def interval_calibration(self) -> GroupedCalibration | None:
@@ -127,7 +137,7 @@ class GroupedForecaster:
         calibrations = [getattr(m, "interval_calibration", None) for m in self.models_]
         if any(c is None for c in calibrations):
             return None
-        return GroupedCalibration(self.bounds_, calibrations)
+        return GroupedCalibration(self.members_, calibrations)
 
 
 def in_groups(forecaster, n_series: int, max_series: int | None = None):
