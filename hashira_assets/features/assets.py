@@ -1,6 +1,7 @@
 """The `features` group: feature tables as of a cut-off date, for the models downstream."""
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 
 from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, multi_asset
@@ -10,7 +11,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from hashira_assets.features import tables
-from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
+from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written, written_line
 from hashira_assets.spark.progress import spark_progress
 from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
@@ -68,8 +69,10 @@ def feature_tables(
         context.log.info(f"features as of {cutoff}")
         for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
             name = key.path[-1]
+            started = time.monotonic()
             build = FEATURE_TABLES[name]
             frame = build(events, customers, products, cutoff)
             metadata = write_with_metadata(spark, frame, lake, ZONE, name)
+            context.log.info(written_line(name, metadata, started))
             yield written(metadata, asset_key=key, cutoff_date=str(cutoff))
         events.unpersist()

@@ -9,7 +9,7 @@ from pyspark.sql import DataFrame
 
 from hashira_assets.gold import tables
 from hashira_assets.partitions import EVENT_DAYS, SINGLE_RUN, partition_dates
-from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written
+from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written, written_line
 from hashira_assets.spark.progress import spark_progress
 from hashira_assets.table_docs import asset_description, asset_metadata
 from resources.lake import LakeResource
@@ -59,9 +59,6 @@ def gold_tables(
             started = time.monotonic()
             frame = GOLD_TABLES[name](events, products)
             metadata = write_with_metadata(spark, frame, lake, ZONE, name, dates)
-            context.log.info(
-                f"{name}: {metadata['dagster/row_count']:,} rows in "
-                f"{time.monotonic() - started:.0f} s"
-            )
+            context.log.info(written_line(name, metadata, started))
             yield written(metadata, asset_key=key)
         events.unpersist()
