@@ -109,3 +109,25 @@ def test_refused_config_writes_nothing(tmp_path):
         generate_world(bad, tmp_path / "w")
     assert not (tmp_path / "w").exists()
     assert not (tmp_path / "w.partial").exists()
+
+
+def test_an_error_while_writing_stops_the_worker_processes(tmp_path, monkeypatch):
+    import psutil
+
+    from hashira_assets.raw import generate
+
+    real_write = generate.write_parquet
+
+    def fail_on_day_five(table, path):
+        if "event_date=2026-07-09" in str(path):
+            raise OSError("disk full")
+        real_write(table, path)
+
+    monkeypatch.setattr(generate, "write_parquet", fail_on_day_five)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(OSError, match="disk full") as error:
+        generate_world(make_config("tiny"), tmp_path / "w", workers=2)
+    # The pool is terminated and joined on the way out, not when the traceback (which keeps the
+    # generator's frame alive, as a caller that logs the error does) is let go of.
+    left = {p.pid for p in psutil.Process().children(recursive=True)} - before
+    assert error.value.args and left == set()

@@ -6,6 +6,7 @@ run never leaves a half-written world where a previous one stood.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
@@ -178,36 +179,40 @@ def generate_world(
     faults = dict.fromkeys(CORRUPTION_KINDS, 0)
     # Each day's sessions and regular views (most of a day's work) are drawn ahead in worker
     # processes; the rest of the day runs here, in day order, as it reads what earlier days left.
-    draws = map_chunks(
-        lambda day: sim.draw_sessions(day, _rng(seed, 100, day)),
-        range(config.n_days),
-        default_workers() if workers is None else workers,
-    )
-    for day, draw in enumerate(draws):
-        if day == eval_day:
-            snapshots["eval"] = sim.last_consumable.copy()
-        if day == demand_day:
-            snapshots["demand"] = sim.last_consumable.copy()
-        drawn = sim.finish_day(draw)
-        day_events = drawn.events
-        if config.corrupt_rate > 0:
-            day_events, day_faults, sim.next_event_id = corrupt_events(
-                day_events, config.corrupt_rate, config.n_customers, config.n_products,
-                sim.next_event_id, _rng(seed, 200, day),
-            )  # fmt: skip
-            for kind, count in day_faults.items():
-                faults[kind] += count
-        date = (start + np.timedelta64(day, "D")).astype(str)
-        write_parquet(
-            day_events, staging / "interaction_events" / f"event_date={date}" / "part-00000.parquet"
+    # Closed on the way out, so that an error here stops the workers instead of leaving them
+    # drawing the remaining days.
+    draws = contextlib.closing(
+        map_chunks(
+            lambda day: sim.draw_sessions(day, _rng(seed, 100, day)),
+            range(config.n_days),
+            default_workers() if workers is None else workers,
         )
-        battles.add(drawn.battles)
-        n_events += day_events.num_rows
-        if day >= eval_day:
-            kinds = drawn.events.column("event_type").to_numpy(zero_copy_only=False)
-            ids = drawn.events.column("customer_id").to_numpy()
-            eval_buyers.update(np.unique(ids[kinds == "purchase"]).tolist())
-        report("events", day + 1, config.n_days)
+    )
+    with draws as drawn_days:
+        for day, draw in enumerate(drawn_days):
+            if day == eval_day:
+                snapshots["eval"] = sim.last_consumable.copy()
+            if day == demand_day:
+                snapshots["demand"] = sim.last_consumable.copy()
+            drawn = sim.finish_day(draw)
+            day_events = drawn.events
+            if config.corrupt_rate > 0:
+                day_events, day_faults, sim.next_event_id = corrupt_events(
+                    day_events, config.corrupt_rate, config.n_customers, config.n_products,
+                    sim.next_event_id, _rng(seed, 200, day),
+                )  # fmt: skip
+                for kind, count in day_faults.items():
+                    faults[kind] += count
+            date = (start + np.timedelta64(day, "D")).astype(str)
+            day_folder = staging / "interaction_events" / f"event_date={date}"
+            write_parquet(day_events, day_folder / "part-00000.parquet")
+            battles.add(drawn.battles)
+            n_events += day_events.num_rows
+            if day >= eval_day:
+                kinds = drawn.events.column("event_type").to_numpy(zero_copy_only=False)
+                ids = drawn.events.column("customer_id").to_numpy()
+                eval_buyers.update(np.unique(ids[kinds == "purchase"]).tolist())
+            report("events", day + 1, config.n_days)
     battles.flush()
     if battles.parts == 0:
         write_parquet(
