@@ -149,6 +149,7 @@ class SessionSimulator:
         if len(owners) == 0:
             return self._empty(day)
         model = self.model
+        # Recomputed here (about 2 ms at `hm`) rather than sent back from the worker (1 MB a day).
         state = model.day_state(day)
         session_ids = self.next_session_id + np.arange(len(owners), dtype=np.int64)
         self.next_session_id += len(owners)

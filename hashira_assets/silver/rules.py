@@ -143,8 +143,11 @@ SILVER_COLUMNS = tuple(field.name for field in SILVER_EVENT_SCHEMA.fields)
 # Within one (customer, product, event type), rows in time order; the remaining columns only
 # make the order total, so that exact copies sit next to each other.
 _DUPLICATE_KEY = ("customer_id", "product_id", "event_type")
-_DUPLICATE_ORDER = ("event_ts", "event_id", "session_id", "price", "quantity", "revenue",
-                    "event_date")  # fmt: skip
+_DUPLICATE_ORDER = (
+    "event_ts",
+    "event_id",
+    *(c for c in SILVER_COLUMNS if c not in {*_DUPLICATE_KEY, "event_ts", "event_id"}),
+)
 
 
 def flag_duplicates(events: DataFrame, seconds: float = NEAR_DUPLICATE_SECONDS) -> DataFrame:
