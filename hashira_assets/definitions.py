@@ -18,6 +18,7 @@ from hashira_assets.resources_by_env import build_resources
 from hashira_assets.silver import definitions as silver
 from jobs import definitions as jobs
 from jobs.automation import with_automation
+from resources.dagster_executor import prompt_multi_or_in_process_executor
 
 # Modules, not their `defs`: Dagster allows only one Definitions object at module scope here.
 DOMAIN_DEFS = (
@@ -50,7 +51,10 @@ def build_definitions(env: str | None = None, **resource_kwargs) -> Definitions:
     """All assets, jobs, schedules and sensors, bound to the resources of one environment."""
     return Definitions.merge(
         *(automated(domain) for domain in DOMAIN_DEFS),
-        Definitions(resources=build_resources(env, **resource_kwargs)),
+        Definitions(
+            resources=build_resources(env, **resource_kwargs),
+            executor=prompt_multi_or_in_process_executor,
+        ),
     )
 
 
