@@ -1,11 +1,11 @@
-"""The summarizer's greedy decoding, which drops rows from the batch as they end and lets waiting
-prompts join, writes exactly what `model.generate` writes greedily (on a small random Llama, the
-bundled model's family)."""
+"""The summarizer's greedy decoding, which keeps ended rows in the batch until waiting prompts
+join (or a quarter have ended), writes exactly what `model.generate` writes greedily (on a small
+random Llama in float32, the bundled model's family); its cache layers grow in place."""
 
 import pytest
 import torch
 
-from hashira_assets.assistant.continuous_decoding import greedy_continuations
+from hashira_assets.assistant.continuous_decoding import _GrowingLayer, greedy_continuations
 from tests.tiny_llama import tiny_llama
 
 PAD = 0
@@ -93,3 +93,22 @@ def test_waiting_prompts_join_the_running_batch_and_each_row_matches_generate_al
     assert len({len(row) for row in got}) > 1
     assert ended[-1] == (len(prompts), len(prompts))
     assert [done for done, _ in ended] == sorted(done for done, _ in ended)
+
+
+def test_a_growing_cache_layer_holds_what_concatenation_holds():
+    generator = torch.Generator().manual_seed(0)
+
+    def states(rows: int, columns: int) -> torch.Tensor:
+        return torch.randn(rows, 2, columns, 4, generator=generator)
+
+    layer, keys, values = _GrowingLayer(), states(3, 5), states(3, 5)
+    got = layer.update(keys, values)
+    for step in range(70):  # past the room allocated ahead, so the buffer grows
+        new_keys, new_values = states(len(keys), 1), states(len(keys), 1)
+        keys, values = torch.cat([keys, new_keys], 2), torch.cat([values, new_values], 2)
+        got = layer.update(new_keys, new_values)
+        assert torch.equal(got[0], keys) and torch.equal(got[1], values)
+        if step == 30:  # rows dropped from outside, as the decoder does: copied at the next update
+            layer.batch_select_indices(torch.tensor([0, 2]))
+            keys, values = keys[[0, 2]], values[[0, 2]]
+    assert layer.get_seq_length() == keys.shape[2]
