@@ -1,20 +1,15 @@
 """Which ready steps a run starts first when it runs steps side by side (`make demo` runs two):
-Dagster's `dagster/priority` op tag, higher first, and the model lane.
+Dagster's `dagster/priority` op tag, higher first.
 
-The long model steps share one lane (`resources.dagster_executor.MODEL_LANE`: one of them at a
-time), so on two cores the models keep one core and the shop's steps the other. In the lane:
-the support summarizer's fine-tuning first, as soon as the world exists (its summaries are the
-graph's longest path); then the slayer portrait model; then the summaries of every conversation.
-The summaries go last because they gain the most from the core the shop leaves when its steps
-are done (decoding ran 1.46x faster on two threads, the portrait model's training 1.16x), and
-they take it (`resources.torch_cpu.threads_following_idle_cores`). The shop's steps take the
-lakehouse and the recommender first, so the shop's pages fill first.
+The support summarizer's chain (fine-tune, then summarize every conversation) is the graph's
+longest path, so it starts as soon as the world exists and keeps one core; the other core takes
+the lakehouse and the recommender before the rest, so the shop's pages fill first. The slayer
+portrait model, which no page waits for, goes last: it waits for the world like the rest (a root
+step would take a free core at the very start: in one demo run it held it for 4 minutes while
+the lakehouse waited).
 """
 
-from resources.dagster_executor import MODEL_LANE
-
 PRIORITY_TAG = "dagster/priority"
-FINE_TUNING = {PRIORITY_TAG: "10", **MODEL_LANE}
-PORTRAITS = {PRIORITY_TAG: "9", **MODEL_LANE}
-SUMMARIES = {PRIORITY_TAG: "8", **MODEL_LANE}
+LONGEST_PATH = {PRIORITY_TAG: "10"}
 SHOP_FIRST = {PRIORITY_TAG: "5"}
+LAST = {PRIORITY_TAG: "-5"}

@@ -3,19 +3,14 @@ are queued, and otherwise exactly as Dagster does."""
 
 import multiprocessing
 import queue
-import time
 
-import dagster as dg
 import pytest
 from dagster._core.executor import child_process_executor
 
 from resources import dagster_executor
 from resources.dagster_executor import (
-    LANE_TAG,
-    MODEL_LANE,
     install_prompt_polling,
     prompt_multi_or_in_process_executor,
-    with_model_lane,
 )
 
 
@@ -126,60 +121,3 @@ def test_the_graph_runs_with_it_and_making_it_installs_the_polling(monkeypatch):
     assert child_process_executor._poll_for_event is dagster_executor._prompt_poll_for_event
     install_prompt_polling()  # idempotent
     assert child_process_executor._poll_for_event is dagster_executor._prompt_poll_for_event
-
-
-@dg.asset(op_tags=MODEL_LANE)
-def lane_first() -> None:
-    """A model step."""
-    time.sleep(1.5)
-
-
-@dg.asset(op_tags=MODEL_LANE)
-def lane_second() -> None:
-    """Another model step."""
-    time.sleep(1.5)
-
-
-@dg.asset
-def beside() -> None:
-    """A step outside the lane."""
-    time.sleep(1.5)
-
-
-def laned_job() -> dg.JobDefinition:
-    defs = dg.Definitions(
-        assets=[lane_first, lane_second, beside],
-        jobs=[dg.define_asset_job("laned", executor_def=prompt_multi_or_in_process_executor)],
-    )
-    return defs.resolve_job_def("laned")
-
-
-def test_model_lane_steps_run_one_at_a_time_beside_the_others(tmp_path):
-    # Three at a time allowed: without the lane's limit all three steps would overlap.
-    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
-        result = dg.execute_job(
-            dg.reconstructable(laned_job),
-            instance=instance,
-            run_config={"execution": {"config": {"multiprocess": {"max_concurrent": 3}}}},
-        )
-        assert result.success
-        spans = {
-            s.step_key: (s.start_time, s.end_time)
-            for s in instance.get_run_step_stats(result.run_id)
-        }
-    (first_start, first_end), (second_start, _) = sorted(
-        [spans["lane_first"], spans["lane_second"]]
-    )
-    assert first_end <= second_start
-    beside_start, beside_end = spans["beside"]
-    assert beside_start < first_end and first_start < beside_end
-
-
-def test_the_lane_limit_is_added_only_where_none_is_set():
-    laned = with_model_lane({"multiprocess": {"max_concurrent": 2}})
-    assert laned["multiprocess"]["tag_concurrency_limits"] == [
-        {"key": LANE_TAG, "value": "models", "limit": 1}
-    ]
-    own = {"multiprocess": {"tag_concurrency_limits": [{"key": LANE_TAG, "limit": 2}]}}
-    assert with_model_lane(own) == own
-    assert with_model_lane({"in_process": {}}) == {"in_process": {}}

@@ -11,7 +11,6 @@ import pytest
 from hashira_assets.definitions import build_definitions, defs
 from hashira_assets.priorities import PRIORITY_TAG
 from hashira_assets.raw.generate import RAW_TABLES
-from resources.dagster_executor import LANE_TAG, MODEL_LANE
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,10 +44,9 @@ def test_every_asset_has_a_description_and_a_group():
         assert node.group_name != "default", key
 
 
-def test_only_the_world_starts_a_run_and_the_models_share_one_lane():
+def test_only_the_world_starts_a_run_and_the_portrait_model_yields_to_every_step():
     """Two steps run side by side in the demo: a root step other than the world would take the
-    second core at the start, before the shop's steps are ready; the long model steps take one
-    lane, in the order fine-tuning, portraits, summaries, and every shop step goes first."""
+    second core at the start, before the shop's steps are ready."""
     graph = defs.resolve_asset_graph()
     roots = {
         key.to_user_string()
@@ -58,14 +56,11 @@ def test_only_the_world_starts_a_run_and_the_models_share_one_lane():
     world = {key.to_user_string() for key in defs.resolve_assets_def("products").keys}
     assert roots <= world
     job = defs.resolve_job_def("full_refresh")
-    nodes = job.graph.node_dict.values()
-    lane = [node.name for node in nodes if node.tags.get(LANE_TAG) == MODEL_LANE[LANE_TAG]]
-    assert sorted(lane) == ["conversation_summaries", "slayer_image_model", "summarizer_model"]
-    priority = {node.name: int(node.tags.get(PRIORITY_TAG, 0)) for node in nodes}
-    order = sorted(lane, key=priority.get, reverse=True)
-    assert order == ["summarizer_model", "slayer_image_model", "conversation_summaries"]
-    others = [p for name, p in priority.items() if name not in lane]
-    assert min(priority[name] for name in lane) > max(others)
+    priority = {
+        node.name: int(node.tags.get(PRIORITY_TAG, 0)) for node in job.graph.node_dict.values()
+    }
+    assert priority["slayer_image_model"] == min(priority.values())
+    assert priority["slayer_image_model"] < 0
 
 
 def test_environment_is_chosen_in_one_place(monkeypatch):

@@ -25,7 +25,7 @@ from hashira_assets.assistant.summaries import (
 )
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.metadata import markdown_preview
-from hashira_assets.priorities import FINE_TUNING, SUMMARIES
+from hashira_assets.priorities import LONGEST_PATH
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.mlflow_tracking import MlflowTrackingResource
 from resources.torch_cpu import threads_following_idle_cores, torch_threads
@@ -46,7 +46,7 @@ class SummarizerTrainingConfig(Config):
     deps=["support_conversations", "products"],
     group_name="assistant",
     kinds={"mlflow"},
-    op_tags=FINE_TUNING,
+    op_tags=LONGEST_PATH,
     check_specs=[gate_check_spec("summarizer_model")],
 )
 def summarizer_model(
@@ -106,7 +106,7 @@ def summarizer_model(
     deps=["support_conversations", summarizer_model],
     group_name="assistant",
     kinds={"parquet"},
-    op_tags=SUMMARIES,
+    op_tags=LONGEST_PATH,
 )
 def conversation_summaries(
     context: AssetExecutionContext,
