@@ -101,17 +101,29 @@ def main(argv: list[str] | None = None) -> int:
         "speedup": round(
             figures["dagster"]["median_seconds"] / figures["pooled"]["median_seconds"], 2
         ),
+        **dagster_environment(),
+    }
+    write_results(out, args.json)
+    return 0
+
+
+def dagster_environment() -> dict:
+    """Dagster's and Python's versions and the machine, for a bench's JSON."""
+    return {
         "dagster_version": dg.__version__,
         "python": sys.version.split()[0],
         "machine": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
     }
+
+
+def write_results(out: dict, path: Path | None) -> None:
+    """Print a bench's figures, and write them as JSON to `path` when given."""
     text = json.dumps(out, indent=1)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
     print(text)
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ fresh Dagster home with the repository's storage (dagster.yaml), two steps at a 
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,10 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+# The Dagster benches' shared output lives beside this one.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_dagster_events import dagster_environment, write_results
 from hashira_assets.lakehouse import dagster_yaml
 from resources.dagster_executor import prompt_multi_or_in_process_executor
 
@@ -160,16 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         "materializations": args.days * args.assets,
         "quiet_seconds": args.quiet_seconds,
         "executors": figures,
-        "dagster_version": dg.__version__,
-        "python": sys.version.split()[0],
-        "machine": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
+        **dagster_environment(),
     }
-    text = json.dumps(out, indent=1)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
-    print(text)
+    write_results(out, args.json)
     return 0
 
 
