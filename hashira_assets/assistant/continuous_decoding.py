@@ -184,8 +184,7 @@ def greedy_continuations(
             joining = _prefill(model, [prompts[r] for r in rows], rows, pad_id)
             running = joining if running is None else _join(running, joining)
             going = [*going, *range(len(running.rows) - len(rows), len(running.rows))]
-        if running is None:
-            continue
+        assert running is not None
         logits = running.logits
         if constraints is not None:
             for slot in going:
