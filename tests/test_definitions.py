@@ -44,10 +44,9 @@ def test_every_asset_has_a_description_and_a_group():
         assert node.group_name != "default", key
 
 
-def test_only_the_world_starts_a_run_and_the_portrait_model_and_forecaster_go_last():
+def test_only_the_world_starts_a_run_and_the_portrait_model_yields_to_every_step():
     """Two steps run side by side in the demo: a root step other than the world would take the
-    second core at the start, before the shop's steps are ready. The portrait model yields to
-    every step but the forecaster, which a core freed at the end takes."""
+    second core at the start, before the shop's steps are ready."""
     graph = defs.resolve_asset_graph()
     roots = {
         key.to_user_string()
@@ -60,10 +59,8 @@ def test_only_the_world_starts_a_run_and_the_portrait_model_and_forecaster_go_la
     priority = {
         node.name: int(node.tags.get(PRIORITY_TAG, 0)) for node in job.graph.node_dict.values()
     }
-    last_two = sorted(priority, key=priority.get)[:2]
-    assert last_two == ["forecaster_model", "slayer_image_model"]
-    assert priority["forecaster_model"] < priority["slayer_image_model"] < 0
-    assert sorted(priority.values())[2] >= 0
+    assert priority["slayer_image_model"] == min(priority.values())
+    assert priority["slayer_image_model"] < 0
 
 
 def test_environment_is_chosen_in_one_place(monkeypatch):

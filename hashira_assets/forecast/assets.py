@@ -44,7 +44,6 @@ from hashira_assets.forecast.training import (
 from hashira_assets.gate import gate_check_result, gate_check_spec
 from hashira_assets.lake.versions import inputs_table, table_versions
 from hashira_assets.metadata import markdown_table
-from hashira_assets.priorities import LAST
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
 
@@ -118,8 +117,6 @@ class ForecasterTrainingConfig(Config):
     deps=[*SALES_INPUTS, "lake_raw_oracle_expected_demand"],
     group_name="forecast",
     kinds={"lightgbm", "mlflow"},
-    # The step a core freed at the end of a run takes (`priorities`).
-    op_tags=LAST,
     check_specs=[gate_check_spec("forecaster_model")],
 )
 def forecaster_model(

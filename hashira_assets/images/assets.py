@@ -20,7 +20,7 @@ from hashira_assets.images.product_images import (
     write_images_table,
 )
 from hashira_assets.lake.arrow_tables import read_lake_table
-from hashira_assets.priorities import AFTER_THE_SHOP
+from hashira_assets.priorities import LAST
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.lake import LakeResource
 from resources.mlflow_tracking import MlflowTrackingResource
@@ -57,12 +57,11 @@ class PortraitModelConfig(Config):
 
 @asset(
     # After the world (the portraits use its weapon vocabulary), so that this step, which no page
-    # waits for, never takes a core before the shop's steps; the forecaster follows it
-    # (`priorities`).
+    # waits for, never takes a core before the shop's steps (`priorities`).
     deps=["products"],
     group_name="images",
     kinds={"pytorch", "mlflow"},
-    op_tags=AFTER_THE_SHOP,
+    op_tags=LAST,
     check_specs=[gate_check_spec("slayer_image_model")],
 )
 def slayer_image_model(
@@ -86,7 +85,7 @@ def slayer_image_model(
     settings = dataclasses.replace(settings, seed=config.seed)
     if config.steps is not None:
         settings = dataclasses.replace(settings, steps=config.steps)
-    # It runs late, beside the steps still going: it takes the cores they leave as they finish.
+    # It runs last, beside the steps still going: it takes the cores they leave as they finish.
     with threads_following_idle_cores() as follow_idle_cores:
 
         def progress(message: str) -> None:
