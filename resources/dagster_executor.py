@@ -26,6 +26,8 @@ from dagster._core.executor import child_process_executor
 # The queues of the steps this process has polled; a finished step's queue goes with its step.
 _polled_queues: weakref.WeakSet = weakref.WeakSet()
 _INSTALLED = "_hashira_prompt_polling"
+# Dagster's own polling, which waits up to `TICK` on an empty queue; used when nothing else waits.
+_dagster_poll_for_event = child_process_executor._poll_for_event
 
 
 def _has_events(event_queue: Any) -> bool:
@@ -47,9 +49,6 @@ def _prompt_poll_for_event(process, event_queue):
     if others_waiting and process.is_alive():
         return None
     return _dagster_poll_for_event(process, event_queue)
-
-
-_dagster_poll_for_event = child_process_executor._poll_for_event
 
 
 def install_prompt_polling() -> None:

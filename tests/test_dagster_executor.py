@@ -91,6 +91,7 @@ def test_real_queues_are_read_in_order():
 
 def test_the_graph_runs_with_it_and_making_it_installs_the_polling(monkeypatch):
     from dagster import DagsterInstance, InitExecutorContext
+    from dagster._config import process_config
     from dagster._core.definitions.job_base import InMemoryJob
 
     from hashira_assets.definitions import defs
@@ -100,8 +101,6 @@ def test_the_graph_runs_with_it_and_making_it_installs_the_polling(monkeypatch):
     monkeypatch.setattr(
         child_process_executor, "_poll_for_event", dagster_executor._dagster_poll_for_event
     )
-    from dagster._config import process_config
-
     # The run config as `hashira launch` sends it, with the schema's defaults filled in.
     processed = process_config(
         job.executor_def.config_schema.config_type, {"multiprocess": {"max_concurrent": 2}}
