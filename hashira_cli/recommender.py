@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -113,11 +114,17 @@ def bench_recommender(
             "does (to a temporary file) and time it."
         ),
     ] = False,
+    keep_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also save the serving model (ranker and state) into this folder, for "
+            "`hashira bench recommender-serving`."
+        ),
+    ] = None,
 ) -> None:
     """MAP@12, recall, NDCG and coverage of the ranker, baselines and oracle, per-source
     recall, training time, request latency p50/p99 and peak memory."""
     from hashira_assets.lakehouse import ensure_lakehouse
-    from hashira_assets.recommender.candidates import Shopper
     from hashira_assets.recommender.data import load_shop_data
     from hashira_assets.recommender.training import (
         RecommenderSettings,
@@ -141,22 +148,10 @@ def bench_recommender(
     tick = time.perf_counter()
     model = serving_model(data, trained, config)
     serving_build_s = time.perf_counter() - tick
-    rng = random.Random(seed)
-    known = [int(c) for c in data.customers.index]
-    sample = rng.sample(known, min(requests, len(known)))
-    model.recommend(Shopper.known(model.state, sample[0]))  # warm caches once
-    latencies = []
-    for customer in sample:
-        tick = time.perf_counter()
-        model.recommend(Shopper.known(model.state, customer))
-        latencies.append((time.perf_counter() - tick) * 1000)
-    profile_latencies = []
-    viewed = rng.sample([int(p) for p in data.products.index], 3)
-    for style in range(min(requests, 200)):
-        shopper = Shopper(style_code=style % 13, level=20 + style % 60, viewed=tuple(viewed))
-        tick = time.perf_counter()
-        model.recommend(shopper)
-        profile_latencies.append((time.perf_counter() - tick) * 1000)
+    if keep_model is not None:
+        save_model(model, (trained.booster, trained.params), keep_model)
+        _err(f"kept the serving model in {keep_model}")
+    latency = request_latencies(model, requests, seed)
     summary = trained.summary()
     state_figures = _serving_state_figures(model, (trained.booster, trained.params))
     known_customers = int(model.state.user_known.sum())
@@ -176,7 +171,7 @@ def bench_recommender(
             "ranker_vs_best_baseline_at_least_1.5x": summary["ratio_to_best_baseline"] >= 1.5,
             "ranker_at_least_70pct_of_oracle": summary["share_of_oracle"] >= 0.7,
             "cold_start_at_least_1.5x_top_popular": summary["cold_ratio_to_top_popular"] >= 1.5,
-            "request_p99_under_10ms": _percentile(latencies, 99) < 10,
+            "request_p99_under_10ms": latency["known_customer_p99"] < 10,
             "launches_reach_at_least_half_the_oracle": summary["new_items_recall_vs_oracle"] >= 0.5,
         },
         "battle_fit_feature": _ablation_figures(trained, without, win_chance),
@@ -184,13 +179,7 @@ def bench_recommender(
         "exploration": trained.exploration,
         "train_rows": trained.train_rows,
         "timings_s": {**trained.timings, "serving_state_s": serving_build_s},
-        "request_latency_ms": {
-            "known_customer_p50": _percentile(latencies, 50),
-            "known_customer_p99": _percentile(latencies, 99),
-            "profile_p50": _percentile(profile_latencies, 50),
-            "profile_p99": _percentile(profile_latencies, 99),
-            "requests": len(latencies),
-        },
+        "request_latency_ms": latency,
         "serving_state": state_figures,
         "known_customers": known_customers,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -243,20 +232,119 @@ def bench_recommender(
         )
 
 
-def _serving_state_figures(model, ranker, all_customers: bool = False) -> dict:
-    """Size on disk of the serving state the app and the API load and the time to load it;
-    with `all_customers`, also the time to write every known customer's recommendations."""
-    import dataclasses
+def request_latencies(model, requests: int, seed: int) -> dict:
+    """Request time in ms of `recommend` for a seeded sample of known customers (p50, p99), and
+    for new shoppers described by a profile and three viewed products."""
+    import numpy as np
+
+    from hashira_assets.recommender.candidates import Shopper
+
+    state = model.state
+    rng = random.Random(seed)
+    known = [int(c) for c in state.user_ids[state.user_known]]
+    sample = rng.sample(known, min(requests, len(known)))
+    model.recommend(Shopper.known(state, sample[0]))  # warm caches once
+    latencies = []
+    for customer in sample:
+        tick = time.perf_counter()
+        model.recommend(Shopper.known(state, customer))
+        latencies.append((time.perf_counter() - tick) * 1000)
+    profile_latencies = []
+    viewed = rng.sample([int(p) for p in np.flatnonzero(state.exists)], 3)
+    for style in range(min(requests, 200)):
+        shopper = Shopper(style_code=style % 13, level=20 + style % 60, viewed=tuple(viewed))
+        tick = time.perf_counter()
+        model.recommend(shopper)
+        profile_latencies.append((time.perf_counter() - tick) * 1000)
+    return {
+        "known_customer_p50": _percentile(latencies, 50),
+        "known_customer_p99": _percentile(latencies, 99),
+        "profile_p50": _percentile(profile_latencies, 50),
+        "profile_p99": _percentile(profile_latencies, 99),
+        "requests": len(latencies),
+    }
+
+
+def save_model(model, ranker, folder: Path) -> None:
+    """The ranker and the serving state in one folder, as `RecommenderModel.load` reads them."""
+    from hashira_assets.recommender.ranker import save_ranker
+
+    save_ranker(*ranker, folder)
+    model.save(folder)
+
+
+@bench_app.command("recommender-serving")
+def bench_recommender_serving(
+    model_dir: Annotated[
+        Path, typer.Option("--model", help="A folder written by `bench recommender --keep-model`.")
+    ],
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the results.")] = Path(
+        "bench/results/recommender_serving.json"
+    ),
+    requests: Annotated[int, typer.Option(help="Request-time calls timed per repeat.")] = 1000,
+    repeats: Annotated[int, typer.Option(help="Times the request sample is timed.")] = 3,
+    customers: Annotated[
+        int, typer.Option(help="Known customers whose top 12 are written and timed (0: none).")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the request sample.")] = 42,
+) -> None:
+    """Serving figures of a saved model without training it again: load time, request time
+    (p50 and p99 of each repeat, and their medians) and `user_recommendations` throughput."""
+    import statistics
     import tempfile
 
     from hashira_assets.recommender.model import SERVING_STATE_FILE, RecommenderModel
-    from hashira_assets.recommender.ranker import save_ranker
+    from hashira_assets.recommender.recommendations import write_all_recommendations
+
+    tick = time.perf_counter()
+    model = RecommenderModel.load(model_dir)
+    load_seconds = time.perf_counter() - tick
+    runs = [request_latencies(model, requests, seed + r) for r in range(repeats)]
+    result: dict = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "model": str(model_dir),
+        "serving_state_mib": (model_dir / SERVING_STATE_FILE).stat().st_size / 2**20,
+        "load_seconds": load_seconds,
+        "known_customers": int(model.state.user_known.sum()),
+        "products": int(model.state.exists.sum()),
+        "request_latency_ms": runs,
+        "median_known_customer_p50": statistics.median(r["known_customer_p50"] for r in runs),
+        "median_known_customer_p99": statistics.median(r["known_customer_p99"] for r in runs),
+    }
+    if customers:
+        with tempfile.TemporaryDirectory() as tmp:
+            written = write_all_recommendations(
+                model, "bench", Path(tmp) / "user_recommendations.parquet", model_dir,
+                limit=customers, progress=_err,
+            )  # fmt: skip
+        result["user_recommendations"] = {
+            **dataclasses.asdict(written),
+            "customers_per_second": written.customers / written.seconds,
+        }
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(result, indent=2, default=float))
+    typer.echo(
+        f"request p50 {result['median_known_customer_p50']:.2f} ms, p99 "
+        f"{result['median_known_customer_p99']:.2f} ms (medians of {repeats}); loaded in "
+        f"{load_seconds:.1f} s"
+    )
+    if customers:
+        rate = result["user_recommendations"]["customers_per_second"]
+        typer.echo(f"user_recommendations: {rate:,.0f} customers a second")
+    typer.echo(f"wrote {json_out}")
+
+
+def _serving_state_figures(model, ranker, all_customers: bool = False) -> dict:
+    """Size on disk of the serving state the app and the API load and the time to load it;
+    with `all_customers`, also the time to write every known customer's recommendations."""
+    import tempfile
+
+    from hashira_assets.recommender.model import SERVING_STATE_FILE, RecommenderModel
     from hashira_assets.recommender.recommendations import write_all_recommendations
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        save_ranker(*ranker, folder)
-        model.save(folder)
+        save_model(model, ranker, folder)
         out: dict = {"mib": (folder / SERVING_STATE_FILE).stat().st_size / 2**20}
         tick = time.perf_counter()
         RecommenderModel.load(folder)

@@ -340,3 +340,36 @@ def test_worker_processes_write_the_same_recommendations_as_one_process(
     assert not (tmp_path / "one.partial").exists()
     with pytest.raises(ValueError, match="model_folder"):
         recs.write_all_recommendations(model, "7", tmp_path / "three.parquet", workers=2)
+
+
+def test_a_state_pickled_without_its_fresh_rows_gets_them_on_load(trained, shop):
+    import pickle
+
+    state = serving_model(shop, trained, FAST).state
+    assert state.fresh.any()
+    assert np.array_equal(state.fresh_items, np.flatnonzero(state.fresh))
+    assert np.array_equal(state.fresh_content, state.content[state.fresh])
+    old = pickle.loads(pickle.dumps(state))
+    del old.fresh_items, old.fresh_content  # what a state saved before they were kept holds
+    loaded = pickle.loads(pickle.dumps(old))
+    assert np.array_equal(loaded.fresh_items, state.fresh_items)
+    assert np.array_equal(loaded.fresh_content, state.fresh_content)
+
+
+def test_the_serving_bench_times_a_saved_model(trained, shop, tmp_path):
+    import json
+
+    from hashira_cli.recommender import save_model
+
+    model = serving_model(shop, trained, FAST)
+    save_model(model, (trained.booster, trained.params), tmp_path / "model")
+    out = tmp_path / "serving.json"
+    args = ["bench", "recommender-serving", "--model", str(tmp_path / "model"), "--json", str(out)]
+    result = CliRunner().invoke(app, [*args, "--requests", "50", "--repeats", "2",
+                                      "--customers", "40"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert [r["requests"] for r in figures["request_latency_ms"]] == [50, 50]
+    assert 0 < figures["median_known_customer_p50"] <= figures["median_known_customer_p99"]
+    assert figures["user_recommendations"]["customers"] == 40
+    assert figures["user_recommendations"]["rows"] == 12 * 40

@@ -199,8 +199,8 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     else:
         proposals["als"] = (np.zeros(0, np.int32), np.zeros(0, np.float32))
     profile = _profile_vector(state, hist, segment)
-    fresh = np.flatnonzero(state.fresh)
-    fresh_sim = state.content[fresh] @ profile
+    fresh = state.fresh_items
+    fresh_sim = state.fresh_content @ profile
     proposals["content"] = _top(fresh, np.maximum(fresh_sim, 1e-6), SOURCE_LIMITS["content"])
     # New launches in the shopper's style and favourite types: the choice model's launch buzz
     # makes them sell before they have any history to be popular with.

@@ -138,6 +138,19 @@ class CutoffState:
         self.log_group_size = np.log1p(sizes[self.item_group]).astype(np.float32)
         self.group_size = np.maximum(sizes, 1)
         self.fresh = self.available & (self.launch_day >= self.cutoff_day - FRESH_DAYS)
+        self._fresh_rows()
+
+    def _fresh_rows(self) -> None:
+        """The fresh products and their content rows, gathered once: every request scores them,
+        and gathering the rows per request was a large share of its time at `hm`."""
+        self.fresh_items = np.flatnonzero(self.fresh)
+        self.fresh_content = self.content[self.fresh_items]
+
+    def __setstate__(self, saved: dict) -> None:
+        # A serving state pickled before the fresh rows were kept gets them on load.
+        self.__dict__.update(saved)
+        if "fresh_items" not in saved:
+            self._fresh_rows()
 
     def _customers(self, customers: pd.DataFrame) -> None:
         n, ids = self.n_users, self.rows_of(customers.index.to_numpy())

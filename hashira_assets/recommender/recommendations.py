@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -107,13 +108,17 @@ def write_all_recommendations(
     model_folder: Path | None = None,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    limit: int | None = None,
 ) -> RecommendationsWritten:
     """Every known customer's top 12, scored chunk by chunk and streamed to a partial file that
     replaces `path` only when complete (the app never reads half a table). With `workers` > 1
     (by default when there are many customers and `model_folder` is given), worker processes
-    that each load the model from `model_folder` score the chunks."""
+    that each load the model from `model_folder` score the chunks. `limit` writes only that
+    many customers, spread evenly over the ids (for timing a large shop)."""
     started = time.monotonic()
     customers = model.state.user_ids[model.state.user_known]
+    if limit is not None and limit < len(customers):
+        customers = customers[np.linspace(0, len(customers) - 1, limit).astype(np.int64)]
     chunks = [customers[i : i + CHUNK_CUSTOMERS] for i in range(0, len(customers), CHUNK_CUSTOMERS)]
     if workers is None:
         many = len(customers) >= PARALLEL_FROM_CUSTOMERS and model_folder is not None
