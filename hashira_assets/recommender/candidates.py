@@ -40,6 +40,10 @@ ABSENT_RANK = 99.0
 RECENT_VIEW_DAYS = 30
 CO_VISIT_ANCHORS = 10
 TASTE_TYPES = 3
+# `largest` partitions all the scores below this many, and above it first takes a floor from
+# every LARGEST_SAMPLE_STRIDE-th score (a sample of thousands, whose k largest set a tight floor).
+LARGEST_SAMPLE_FROM = 20_000
+LARGEST_SAMPLE_STRIDE = 16
 
 ITEM_FEATURES = [
     "item_pop_decayed", "item_purchases_7d", "item_purchases_30d", "item_views_30d",
@@ -112,6 +116,17 @@ def _top(items: np.ndarray, scores: np.ndarray, limit: int) -> tuple[np.ndarray,
         items, scores = items[part], scores[part]
     order = np.lexsort((items, -scores))
     return items[order], scores[order]
+
+
+def largest(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest scores, in no order. Over many scores (the ALS scores of every
+    product at `hm`: 105k) the k largest of a strided sample set a floor that the full k largest
+    all reach, so only the scores above it are partitioned."""
+    if len(scores) <= max(LARGEST_SAMPLE_FROM, k):
+        return np.argpartition(-scores, k)[:k]
+    floor = np.partition(scores[::LARGEST_SAMPLE_STRIDE], -k)[-k]
+    above = np.flatnonzero(scores >= floor)
+    return above[np.argpartition(-scores[above], k - 1)[:k]]
 
 
 def _history(state: CutoffState, shopper: Shopper) -> dict[str, np.ndarray]:
@@ -194,7 +209,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     has_als = known and state.user_in_als[user]
     als_scores = state.item_factors @ state.user_factors[user] if has_als else None
     if als_scores is not None:
-        top = np.argpartition(-als_scores, SOURCE_LIMITS["als"])[: SOURCE_LIMITS["als"]]
+        top = largest(als_scores, SOURCE_LIMITS["als"])
         proposals["als"] = _top(top.astype(np.int32), np.maximum(als_scores[top], 1e-6), 30)
     else:
         proposals["als"] = (np.zeros(0, np.int32), np.zeros(0, np.float32))
