@@ -129,6 +129,20 @@ def largest(scores: np.ndarray, k: int) -> np.ndarray:
     return above[np.argpartition(-scores[above], k - 1)[:k]]
 
 
+def strongest_anchor(pos: np.ndarray, weight: np.ndarray, anchor: np.ndarray, n: int) -> np.ndarray:
+    """For each of n neighbours, the anchor of its heaviest (neighbour position, weight, anchor)
+    triple; among equal weights the first triple's. -1 for a neighbour with no triple."""
+    best = np.full(n, -1, np.int32)
+    if len(pos) == 0:
+        return best
+    order = np.lexsort((np.arange(len(pos)), -weight, pos))
+    ordered = pos[order]
+    first = np.ones(len(order), bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    best[ordered[first]] = anchor[order[first]]
+    return best
+
+
 def _history(state: CutoffState, shopper: Shopper) -> dict[str, np.ndarray]:
     hist = state.history_of(shopper.customer_id)
     viewed = np.asarray([v for v in shopper.viewed if 0 <= v < state.n_items], np.int32)
@@ -180,11 +194,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     if len(nb):
         pos = np.searchsorted(covis_items, nb)
         covis_score = np.bincount(pos, weight, minlength=len(covis_items))
-        best = np.full(len(covis_items), -1.0)
-        covis_anchor = np.full(len(covis_items), -1, np.int32)
-        for p, w, a in zip(pos, weight, anchor_of, strict=False):
-            if w > best[p]:
-                best[p], covis_anchor[p] = w, a
+        covis_anchor = strongest_anchor(pos, weight, anchor_of, len(covis_items))
         ok = state.available[covis_items]
         covis_items, covis_score, covis_anchor = (
             covis_items[ok],

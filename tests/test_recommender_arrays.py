@@ -1,4 +1,5 @@
-"""`largest`: the k largest scores, the same as a full partition, over scores of any shape."""
+"""Array helpers of candidate generation: `largest` (the k largest scores) and `strongest_anchor`
+against the plain computations they replace."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashira_assets.recommender.candidates import LARGEST_SAMPLE_FROM, largest
+from hashira_assets.recommender.candidates import LARGEST_SAMPLE_FROM, largest, strongest_anchor
 
 
 @settings(max_examples=60, deadline=None)
@@ -33,3 +34,22 @@ def test_largest_finds_the_k_largest_scores(n, k, seed, decimals, skew):
 def test_largest_over_few_scores_is_a_plain_partition():
     scores = np.asarray([0.5, 3.0, -1.0, 2.0, 2.5], np.float32)
     assert sorted(largest(scores, 2).tolist()) == [1, 4]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    triples=st.lists(
+        st.tuples(st.integers(0, 7), st.sampled_from([1.0, 2.0, 3.0, 0.5]), st.integers(0, 50)),
+        max_size=60,
+    )
+)
+def test_strongest_anchor_is_the_first_heaviest_triples_anchor(triples):
+    pos = np.asarray([t[0] for t in triples], np.int64)
+    weight = np.asarray([t[1] for t in triples], np.float32)
+    anchor = np.asarray([t[2] for t in triples], np.int32)
+    expected = np.full(8, -1, np.int32)
+    best = np.full(8, -1.0)
+    for p, w, a in triples:  # the loop it replaces
+        if w > best[p]:
+            best[p], expected[p] = w, a
+    assert np.array_equal(strongest_anchor(pos, weight, anchor, 8), expected)
