@@ -143,6 +143,15 @@ def strongest_anchor(pos: np.ndarray, weight: np.ndarray, anchor: np.ndarray, n:
     return best
 
 
+def _members(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """`np.isin(values, sorted_unique)` by binary search: this is called on short arrays for
+    every request, where isin's own set-up costs more than the search."""
+    if len(sorted_unique) == 0:
+        return np.zeros(len(values), bool)
+    pos = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
+    return sorted_unique[pos] == values
+
+
 def _history(state: CutoffState, shopper: Shopper) -> dict[str, np.ndarray]:
     hist = state.history_of(shopper.customer_id)
     viewed = np.asarray([v for v in shopper.viewed if 0 <= v < state.n_items], np.int32)
@@ -229,7 +238,9 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     proposals["content"] = _top(fresh, np.maximum(fresh_sim, 1e-6), SOURCE_LIMITS["content"])
     # New launches in the shopper's style and favourite types: the choice model's launch buzz
     # makes them sell before they have any history to be popular with.
-    in_taste = (state.item_style[fresh] == style) & np.isin(state.item_type[fresh], top_types)
+    favourite_type = np.zeros(N_TYPES, bool)
+    favourite_type[top_types] = True
+    in_taste = (state.item_style[fresh] == style) & favourite_type[state.item_type[fresh]]
     arrivals = fresh[in_taste]
     proposals["new_arrivals"] = _top(
         arrivals,
@@ -275,7 +286,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     touched = {k: np.zeros(n, np.float32) for k in ("bought", "carted", "viewed")}
     last_touch = np.full(n, -(10**6), np.float64)
     last_buy = np.full(n, -(10**6), np.float64)
-    in_union = np.isin(items, union)
+    in_union = _members(items, union)
     pos = np.searchsorted(union, items[in_union])
     for key in touched:
         np.add.at(touched[key], pos, hist[key][in_union])
@@ -303,10 +314,13 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
         n_sources,
         _win_chance(state, shopper, it),
     ]  # fmt: skip
-    features = np.column_stack(columns).astype(np.float32)
+    # Filled column by column: stacking the mixed dtypes first made a float64 copy of it all.
+    features = np.empty((n, len(columns)), np.float32)
+    for j, column in enumerate(columns):
+        features[:, j] = column
     anchor = np.full(n, -1, np.int32)
     if len(covis_items):
-        hit = np.isin(union, covis_items)
+        hit = _members(union, covis_items)
         anchor[hit] = covis_anchor[np.searchsorted(covis_items, union[hit])]
     return Candidates(items=union, features=features, anchor=anchor, source_scores=source_scores)
 
