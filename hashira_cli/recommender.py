@@ -244,11 +244,13 @@ def request_latencies(model, requests: int, seed: int) -> dict:
     known = [int(c) for c in state.user_ids[state.user_known]]
     sample = rng.sample(known, min(requests, len(known)))
     model.recommend(Shopper.known(state, sample[0]))  # warm caches once
+    full_collections = gc.get_stats()[2]["collections"]
     latencies = []
     for customer in sample:
         tick = time.perf_counter()
         model.recommend(Shopper.known(state, customer))
         latencies.append((time.perf_counter() - tick) * 1000)
+    full_collections = gc.get_stats()[2]["collections"] - full_collections
     profile_latencies = []
     viewed = rng.sample([int(p) for p in np.flatnonzero(state.exists)], 3)
     for style in range(min(requests, 200)):
@@ -262,6 +264,9 @@ def request_latencies(model, requests: int, seed: int) -> dict:
         "profile_p50": _percentile(profile_latencies, 50),
         "profile_p99": _percentile(profile_latencies, 99),
         "requests": len(latencies),
+        # Full garbage collections during the known customers' requests (each walks every
+        # tracked object of the process).
+        "full_gc_collections": full_collections,
     }
 
 
