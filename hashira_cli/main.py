@@ -23,6 +23,7 @@ from hashira_cli.launch import launch
 from hashira_cli.models import models_app, reproduce
 from hashira_cli.pipeline_bench import bench_pipeline
 from hashira_cli.recommender import recommend
+from hashira_cli.recommender_bench import bench_recommender, bench_recommender_serving
 from hashira_cli.stream import stream_consume
 from resources import settings
 
@@ -200,6 +201,8 @@ app.command()(reproduce)
 app.command()(portrait)
 app.command()(launch)
 bench_app.command("pipeline")(bench_pipeline)
+bench_app.command("recommender")(bench_recommender)
+bench_app.command("recommender-serving")(bench_recommender_serving)
 app.add_typer(bench_app, name="bench")
 app.add_typer(models_app, name="models")
 

@@ -359,7 +359,7 @@ def test_a_state_pickled_without_its_fresh_rows_gets_them_on_load(trained, shop)
 def test_the_serving_bench_times_a_saved_model(trained, shop, tmp_path):
     import json
 
-    from hashira_cli.recommender import save_model
+    from hashira_cli.recommender_bench import save_model
 
     model = serving_model(shop, trained, FAST)
     save_model(model, (trained.booster, trained.params), tmp_path / "model")
@@ -373,3 +373,7 @@ def test_the_serving_bench_times_a_saved_model(trained, shop, tmp_path):
     assert 0 < figures["median_known_customer_p50"] <= figures["median_known_customer_p99"]
     assert figures["user_recommendations"]["customers"] == 40
     assert figures["user_recommendations"]["rows"] == 12 * 40
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = CliRunner().invoke(app, ["bench", "recommender-serving", "--model", str(empty)])
+    assert refused.exit_code == 2 and "--keep-model" in refused.output
