@@ -1,5 +1,5 @@
-"""Array helpers of candidate generation: `largest` (the k largest scores) and `strongest_anchor`
-against the plain computations they replace."""
+"""Array helpers of candidate generation (`largest`, the k largest scores; `strongest_anchor`;
+`_members`) against the plain computations they replace."""
 
 from __future__ import annotations
 
@@ -53,3 +53,18 @@ def test_strongest_anchor_is_the_first_heaviest_triples_anchor(triples):
         if w > best[p]:
             best[p], expected[p] = w, a
     assert np.array_equal(strongest_anchor(pos, weight, anchor, 8), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.integers(-5, 40), max_size=50),
+    members=st.sets(st.integers(0, 30), max_size=20),
+)
+def test_members_is_isin_over_sorted_unique_products(values, members):
+    from hashira_assets.recommender.candidates import _members
+
+    values_array = np.asarray(values, np.int32)
+    sorted_unique = np.asarray(sorted(members), np.int32)
+    assert np.array_equal(
+        _members(values_array, sorted_unique), np.isin(values_array, sorted_unique)
+    )
