@@ -33,7 +33,8 @@ from hashira_assets.forecast.series import (
     aggregate_products,
     daily_index,
 )
-from hashira_assets.forecast.training import ForecastSettings, backtest_all
+from hashira_assets.forecast.settings import ForecastSettings
+from hashira_assets.forecast.training import backtest_all
 from hashira_assets.raw.calendar import FUTURE_DAYS
 
 WEEKLY = np.array([0.85, 0.88, 0.92, 0.95, 1.05, 1.30, 1.25])

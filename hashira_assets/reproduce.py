@@ -133,7 +133,8 @@ def _summarizer(params, lake, raw_dir, tracking, progress) -> tuple[str, float]:
 
 def _forecaster(params, lake, raw_dir, tracking, progress) -> tuple[str, float]:
     from hashira_assets.forecast.series import LEVELS, load_oracle_units, load_sales_series
-    from hashira_assets.forecast.training import PROMOTION_METRIC, ForecastSettings, backtest_all
+    from hashira_assets.forecast.settings import PROMOTION_METRIC, ForecastSettings
+    from hashira_assets.forecast.training import backtest_all
 
     candidates = {level: tuple(params[f"candidates_{level}"].split(",")) for level in LEVELS}
     settings = settings_from_params(ForecastSettings, params, candidates=candidates)

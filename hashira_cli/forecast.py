@@ -116,7 +116,8 @@ def bench_forecaster(
     from hashira_assets.forecast.bundle import fit_bundle, forecast_levels, make_spec
     from hashira_assets.forecast.realdata import REAL_SERIES_NAMES, real_series_benchmark
     from hashira_assets.forecast.series import LEVELS, load_oracle_units, load_sales_series
-    from hashira_assets.forecast.training import ForecastSettings, backtest_all
+    from hashira_assets.forecast.settings import ForecastSettings
+    from hashira_assets.forecast.training import backtest_all
     from hashira_assets.raw.generate import read_manifest
     from resources import settings
     from resources.lake import LakeResource

@@ -104,12 +104,12 @@ def test_materialize_raw_and_lake_in_process(hashira_home):
 
 def test_loading_the_definitions_leaves_the_model_libraries_unimported():
     """Every process that loads the definitions (the UI's code server, each run's worker and its
-    step launcher) pays for what they import; the image and language model libraries are imported
-    by the steps that use them."""
+    step launcher) pays for what they import; the image and language model libraries, and sktime
+    (which brings PyTorch), are imported by the steps that use them."""
     code = (
         "import sys, hashira_assets.definitions\n"
         "print(' '.join(m for m in ('diffusers', 'transformers', 'sentence_transformers', "
-        "'lancedb') if m in sys.modules))"
+        "'lancedb', 'sktime', 'torch') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300

@@ -127,7 +127,8 @@ def test_the_whole_forecaster_runs_a_level_in_groups(monkeypatch):
     from hashira_assets.forecast import groups
     from hashira_assets.forecast.bundle import fit_bundle, forecast_levels, make_spec
     from hashira_assets.forecast.reconcile import incoherence
-    from hashira_assets.forecast.training import ForecastSettings, backtest_all
+    from hashira_assets.forecast.settings import ForecastSettings
+    from hashira_assets.forecast.training import backtest_all
 
     monkeypatch.setattr(groups, "MAX_GROUP_SERIES", 25)
     series = synthetic_series(n_products=60, n_days=140)

@@ -18,7 +18,7 @@ from hashira_assets.forecast.assets import (
 from hashira_assets.forecast.output import coherence_report
 from hashira_assets.forecast.registry import train_and_register
 from hashira_assets.forecast.series import LEVELS, load_sales_series
-from hashira_assets.forecast.training import FORECASTER_MODEL_NAME, ForecastSettings
+from hashira_assets.forecast.settings import FORECASTER_MODEL_NAME, ForecastSettings
 from hashira_cli.main import app
 from resources.mlflow_tracking import MlflowTrackingResource
 from tests.support.gate import assert_gate_both_ways

@@ -14,27 +14,19 @@ from dagster import (
 )
 from pydantic import Field
 
-from hashira_assets.forecast.bundle import (
-    OutdatedBundleError,
-    fit_bundle,
-    forecast_levels,
-    load_bundle,
-    load_spec,
-)
 from hashira_assets.forecast.output import (
     coherence_report,
     forecast_table,
     forecasts_path,
     write_forecasts,
 )
-from hashira_assets.forecast.registry import train_and_register
 from hashira_assets.forecast.series import (
     LEVELS,
     SALES_TABLES,
     load_oracle_units,
     load_sales_series,
 )
-from hashira_assets.forecast.training import (
+from hashira_assets.forecast.settings import (
     DEFAULT_CANDIDATES,
     FORECASTER_MODEL_NAME,
     MAX_FORECAST_DAYS,
@@ -128,6 +120,10 @@ def forecaster_model(
     """Daily sales forecaster per product, category and total, chosen per level by backtest,
     registered in MLflow and promoted to `champion` only if it beats the current one on the same
     last 28 days."""
+    # Imported here: the models' modules import sktime, and with it PyTorch (about 12 s on a
+    # 2-core machine), which every process that loads the definitions would otherwise pay.
+    from hashira_assets.forecast.registry import train_and_register
+
     inputs = table_versions(lake, None, SALES_TABLES)
     series = load_sales_series(lake)
     oracle = load_oracle_units(lake, series)
@@ -197,6 +193,14 @@ def sales_forecasts(
     """Daily units and revenue forecasts with 80% and 95% intervals for every product, category
     and the total, from the champion forecaster; products add up to categories, categories to
     the total."""
+    from hashira_assets.forecast.bundle import (  # sktime, as in `forecaster_model`
+        OutdatedBundleError,
+        fit_bundle,
+        forecast_levels,
+        load_bundle,
+        load_spec,
+    )
+
     if not 1 <= config.horizon_days <= MAX_FORECAST_DAYS:
         raise ValueError(
             f"horizon_days must be 1 to {MAX_FORECAST_DAYS}, got {config.horizon_days}"

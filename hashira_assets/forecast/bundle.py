@@ -18,12 +18,8 @@ from hashira_assets.forecast.groups import in_groups
 from hashira_assets.forecast.intervals import IntervalCalibration
 from hashira_assets.forecast.reconcile import LevelForecast, reconcile
 from hashira_assets.forecast.series import LEVELS, SalesSeries, daily_index, exogenous
-from hashira_assets.forecast.training import (
-    MAX_FORECAST_DAYS,
-    ForecastSettings,
-    make_model,
-    relative_mase,
-)
+from hashira_assets.forecast.settings import MAX_FORECAST_DAYS, ForecastSettings
+from hashira_assets.forecast.training import make_model, relative_mase
 
 
 class OutdatedBundleError(ValueError):

@@ -16,8 +16,7 @@ from hashira_assets.forecast.global_features import (
 )
 from hashira_assets.forecast.intervals import IntervalCalibration, calibrate, is_count_data
 from hashira_assets.forecast.models import quantile_frame, relative_steps
-
-OBJECTIVES = ("auto", "poisson", "scaled_l2")
+from hashira_assets.forecast.settings import OBJECTIVES
 
 
 class GlobalBoostedForecaster(BaseForecaster):

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from hashira_assets.forecast.reconcile import LevelForecast
 from hashira_assets.forecast.series import LEVELS, TOTAL_ID, SalesSeries, UnknownSeriesError
-from hashira_assets.forecast.training import MAX_FORECAST_DAYS
+from hashira_assets.forecast.settings import MAX_FORECAST_DAYS
 from resources import settings as hashira_settings
 
 FORECAST_SCHEMA = pa.schema(

@@ -19,7 +19,8 @@ import pandas as pd
 from hashira_assets.forecast.backtest import fit_predict, folds_that_fit, run_backtest, score
 from hashira_assets.forecast.global_model import GlobalBoostedForecaster
 from hashira_assets.forecast.models import SeasonalNaiveForecaster, make_arar
-from hashira_assets.forecast.statistical import STATISTICAL_MODELS, make_statistical
+from hashira_assets.forecast.settings import STATISTICAL_MODELS
+from hashira_assets.forecast.statistical import make_statistical
 
 REAL_CANDIDATES = ("seasonal_naive", "arar", *STATISTICAL_MODELS, "lightgbm")
 

@@ -21,14 +21,13 @@ from hashira_assets.forecast.bundle import (
 )
 from hashira_assets.forecast.output import forecast_plot
 from hashira_assets.forecast.series import LEVELS, SalesSeries
-from hashira_assets.forecast.training import (
+from hashira_assets.forecast.settings import (
     FORECASTER_MODEL_NAME,
     PROMOTION_METRIC,
-    BacktestReport,
     ForecastSettings,
     Progress,
-    backtest_all,
 )
+from hashira_assets.forecast.training import BacktestReport, backtest_all
 from resources.lake import TableVersion
 from resources.model_lifecycle import Candidate, Gate, PromotionDecision, run_lifecycle
 

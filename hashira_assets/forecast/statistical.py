@@ -19,7 +19,8 @@ from sktime.forecasting.statsforecast import (
     StatsForecastAutoTheta,
 )
 
-STATISTICAL_MODELS = ("auto_ets", "auto_theta", "auto_arima")
+from hashira_assets.forecast.settings import STATISTICAL_MODELS
+
 # R's forecast::auto.arima searches with an approximate likelihood on long or high-frequency
 # series; statsforecast leaves it off. On a 730-day category it is 0.8 s against 6.8 s per fit.
 APPROXIMATE_ABOVE = 150
