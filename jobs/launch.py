@@ -17,6 +17,9 @@ from jobs.triggers import partition_range_tags
 
 LOCATION_NAME = "hashiramart"  # workspace.yaml
 DEFINITIONS_MODULE = "hashira_assets.definitions"  # workspace.yaml
+# What each step's process would otherwise import before its first line of work: the definitions,
+# and the modules behind the Dagster instance it opens.
+PRELOAD_MODULES = [DEFINITIONS_MODULE, "resources.dagster_preload"]
 # Steps run side by side in a launched run: one per core of this 2-core reference machine.
 DEFAULT_MAX_CONCURRENT = 2
 JOB_NAMES = tuple(job.name for job in ASSET_JOBS)
@@ -51,15 +54,15 @@ class LaunchRequest:
         }
 
     def run_config(self) -> dict:
-        """Steps side by side, each forked from a server that imported the definitions once:
-        spawning imports them again in every step (about 10 s of CPU each, seen here). The
-        module is named: an empty forkserver config preloads nothing."""
+        """Steps side by side, each forked from a server that imported the definitions and the
+        instance's modules once: spawning imports them again in every step (about 10 s of CPU
+        each, seen here). The modules are named: an empty forkserver config preloads nothing."""
         return {
             "execution": {
                 "config": {
                     "multiprocess": {
                         "max_concurrent": self.max_concurrent,
-                        "start_method": {"forkserver": {"preload_modules": [DEFINITIONS_MODULE]}},
+                        "start_method": {"forkserver": {"preload_modules": PRELOAD_MODULES}},
                     }
                 }
             }

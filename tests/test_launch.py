@@ -3,6 +3,8 @@ a run's progress back (`hashira_serving.build_status`, the app's "being built no
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,8 +52,36 @@ def test_a_launch_request_covers_the_worlds_days_and_runs_steps_side_by_side():
     executor = request.run_config()["execution"]["config"]["multiprocess"]
     assert executor == {
         "max_concurrent": 2,
-        "start_method": {"forkserver": {"preload_modules": ["hashira_assets.definitions"]}},
+        "start_method": {
+            "forkserver": {
+                "preload_modules": ["hashira_assets.definitions", "resources.dagster_preload"]
+            }
+        },
     }
+
+
+def test_the_preloaded_modules_leave_a_steps_first_open_of_the_instance_little_to_import(tmp_path):
+    """A step forked from the run's server opens the instance before its work: with the preload,
+    that first open imports a handful of modules (371, in 2.6 s on a 2-core Zen 3, without it)."""
+    (tmp_path / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())  # SQLite here
+    code = (
+        "import sys\n"
+        "import resources.dagster_preload as preload\n"
+        "from dagster import DagsterInstance\n"
+        "from dagster._core.instance.ref import InstanceRef\n"
+        "before = set(sys.modules)\n"
+        f"with DagsterInstance.from_ref(InstanceRef.from_dir({str(tmp_path)!r})) as instance:\n"
+        "    instance.get_runs(limit=1)\n"
+        "print(len(set(sys.modules) - before), ' '.join(preload.PRELOADED))\n"
+    )
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+        cwd=REPO, timeout=300,
+    )  # fmt: skip
+    imported, preloaded = out.stdout.split(maxsplit=1)
+    assert "resources.dagster_sqlite" in preloaded.split()
+    assert int(imported) <= 10, out.stdout
 
 
 @pytest.mark.parametrize(
