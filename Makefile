@@ -29,8 +29,11 @@ install: $(STAMP)
 
 # SmolLM2 de-quantized from its GGUF into the model cache, once per machine (about 40 s, then a
 # second): otherwise the graph's first summarizer step does it, on the demo run's longest path.
+# Beside it, the Spark driver's class archive, once per environment (resources/spark_classes.py:
+# every Spark session then starts faster).
 models: install
-	$(BIN)/hashira models unpack
+	$(BIN)/hashira spark-classes & classes=$$!; \
+	$(BIN)/hashira models unpack && wait $$classes
 
 # Debian's Chromium for the real-browser test and the screenshots (Playwright can't download one).
 browser:

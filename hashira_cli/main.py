@@ -176,6 +176,19 @@ def dagster_yaml(
     typer.echo(f"{path}: {storage} storage")
 
 
+@app.command("spark-classes")
+def spark_classes() -> None:
+    """Write the Spark driver's class-data archive once per environment (`make models` runs it):
+    every later Spark session maps it in and starts faster."""
+    from resources.spark_classes import write_class_archive
+
+    try:
+        write_class_archive(progress=typer.echo)
+    except RuntimeError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(code=1) from exc
+
+
 @app.command()
 def api(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

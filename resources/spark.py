@@ -15,6 +15,8 @@ from typing import Any
 from dagster_pyspark import PySparkResource
 from dagster_pyspark.resources import spark_session_from_config
 
+from resources.spark_classes import class_archive_option
+
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
@@ -22,15 +24,19 @@ def spark_master() -> str:
     return os.environ.get("HASHIRA_SPARK_MASTER", "local[*]")
 
 
-def spark_config(master: str | None = None, driver_memory: str = "6g") -> dict[str, Any]:
-    """Spark settings for a 2-core, 24 GiB machine: few shuffle partitions, quiet logs, UTC."""
+def spark_config(
+    master: str | None = None, driver_memory: str = "6g", class_archive: bool = True
+) -> dict[str, Any]:
+    """Spark settings for a 2-core, 24 GiB machine: few shuffle partitions, quiet logs, UTC; the
+    driver's JVM maps in the class archive when this environment has one (`spark_classes`)."""
     java_options = f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}"
+    driver_options = f"{java_options} {class_archive_option() if class_archive else ''}".strip()
     return {
         "spark.master": master or spark_master(),
         "spark.app.name": "hashiramart",
         "spark.driver.memory": driver_memory,
         "spark.executor.memory": "4g",
-        "spark.driver.extraJavaOptions": java_options,
+        "spark.driver.extraJavaOptions": driver_options,
         "spark.executor.extraJavaOptions": java_options,
         # A handful of partitions suits 2 cores; adaptive execution coalesces the rest.
         "spark.sql.shuffle.partitions": "8",
