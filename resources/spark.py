@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dagster import InitResourceContext
 from dagster_pyspark import PySparkResource
 from dagster_pyspark.resources import spark_session_from_config
 
@@ -24,19 +25,15 @@ def spark_master() -> str:
     return os.environ.get("HASHIRA_SPARK_MASTER", "local[*]")
 
 
-def spark_config(
-    master: str | None = None, driver_memory: str = "6g", class_archive: bool = True
-) -> dict[str, Any]:
-    """Spark settings for a 2-core, 24 GiB machine: few shuffle partitions, quiet logs, UTC; the
-    driver's JVM maps in the class archive when this environment has one (`spark_classes`)."""
+def spark_config(master: str | None = None, driver_memory: str = "6g") -> dict[str, Any]:
+    """Spark settings for a 2-core, 24 GiB machine: few shuffle partitions, quiet logs, UTC."""
     java_options = f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}"
-    driver_options = f"{java_options} {class_archive_option() if class_archive else ''}".strip()
     return {
         "spark.master": master or spark_master(),
         "spark.app.name": "hashiramart",
         "spark.driver.memory": driver_memory,
         "spark.executor.memory": "4g",
-        "spark.driver.extraJavaOptions": driver_options,
+        "spark.driver.extraJavaOptions": java_options,
         "spark.executor.extraJavaOptions": java_options,
         # A handful of partitions suits 2 cores; adaptive execution coalesces the rest.
         "spark.sql.shuffle.partitions": "8",
@@ -61,13 +58,31 @@ def spark_config(
     }
 
 
+def with_class_archive(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with the driver's JVM mapping in the class archive, when this environment has one
+    (`spark_classes`). Looked up as a session starts, not when the definitions load: the archive
+    is written in the background while the demo's servers start."""
+    option = class_archive_option()
+    if not option:
+        return config
+    driver_options = f"{config.get('spark.driver.extraJavaOptions', '')} {option}".strip()
+    return {**config, "spark.driver.extraJavaOptions": driver_options}
+
+
+class ProjectSparkResource(PySparkResource):
+    """dagster-pyspark's resource, its session started with the class archive when there is one."""
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._spark_session = spark_session_from_config(with_class_archive(self.spark_config))
+
+
 def make_spark_resource(master: str | None = None) -> PySparkResource:
     """The Dagster resource assets receive as `pyspark`."""
-    return PySparkResource(spark_config=spark_config(master))
+    return ProjectSparkResource(spark_config=spark_config(master))
 
 
 def get_spark_session(master: str | None = None):
     """A SparkSession with the project's settings (the running one if there is one)."""
-    session = spark_session_from_config(spark_config(master))
+    session = spark_session_from_config(with_class_archive(spark_config(master)))
     session.sparkContext.setLogLevel("WARN")
     return session

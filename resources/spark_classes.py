@@ -2,13 +2,14 @@
 machine and mapped into every later JVM instead of being read from Spark's jars again.
 
 Every step of the graph that uses Spark starts its own JVM, and a JVM starting Spark loads
-thousands of classes from a few hundred jars. On a 2-core Zen 3 a session took 12.8 s to start
-and its first job 4.9 s; with the archive, 7.4-8.3 s and 2.2-2.6 s. The archive is written once
-(`hashira spark-classes`, run by `make models`) by a session that exercises what the graph's
-steps do, with the JVM's `-XX:ArchiveClassesAtExit`; later sessions get `-XX:SharedArchiveFile`
-(`resources.spark.spark_config`). It lives in the virtual environment, named by what it depends
-on (the JVM, pyspark's version and the jars' folder): a JVM that finds it does not match says so
-and starts as it would without it. Executors of a standalone cluster are unaffected.
+thousands of classes from a few hundred jars. On a 2-core Zen 3 a session took 12.8-14.3 s to
+start and its first job 4.9-5.7 s; with the archive, 7.4-8.8 s and 2.2-2.8 s. The archive is
+written once (`hashira spark-classes`, which `make setup` and `make demo` start in the background)
+by a session that exercises what the graph's steps do, with the JVM's `-XX:ArchiveClassesAtExit`;
+sessions started once it is there get `-XX:SharedArchiveFile` (`spark.with_class_archive`).
+It lives in the virtual environment, named by what it depends on (the JVM, pyspark's version and
+the jars' folder): a JVM that finds it does not match says so and starts as it would without it.
+Executors of a standalone cluster are unaffected.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def write_class_archive(progress=print) -> Path:
     # Written beside the target and renamed when the JVM has exited: a session starting meanwhile
     # sees no archive rather than half of one.
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    config = spark_config(class_archive=False)
+    config = spark_config()
     # Quiet: the dump names every class it skips (those of signed jars) as a warning.
     config["spark.driver.extraJavaOptions"] += (
         f" -XX:ArchiveClassesAtExit={partial} -Xlog:cds=error"

@@ -9,7 +9,12 @@ from typer.testing import CliRunner
 
 from hashira_cli.main import app
 from resources import spark_classes
-from resources.spark import spark_config
+from resources.spark import (
+    ProjectSparkResource,
+    make_spark_resource,
+    spark_config,
+    with_class_archive,
+)
 
 
 def test_the_archive_is_named_by_the_jvm_it_was_written_by(tmp_path, monkeypatch):
@@ -26,18 +31,19 @@ def test_the_archive_is_named_by_the_jvm_it_was_written_by(tmp_path, monkeypatch
 
 def test_a_session_maps_the_archive_in_only_once_it_exists(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    assert "SharedArchiveFile" not in spark_config()["spark.driver.extraJavaOptions"]
+    config = spark_config()
+    assert with_class_archive(config) == config
     archive = spark_classes.class_archive_path()
     archive.parent.mkdir(parents=True)
     archive.write_bytes(b"")
-    options = spark_config()["spark.driver.extraJavaOptions"]
-    assert f"-XX:SharedArchiveFile={archive}" in options
-    assert "-Dlog4j2.configurationFile=" in options
-    assert "SharedArchiveFile" not in spark_config(class_archive=False)[
-        "spark.driver.extraJavaOptions"
-    ]
-    # Executors (a standalone cluster's machines) never get it.
-    assert "SharedArchiveFile" not in spark_config()["spark.executor.extraJavaOptions"]
+    mapped = with_class_archive(config)
+    options = mapped["spark.driver.extraJavaOptions"]
+    assert options.endswith(f" -XX:SharedArchiveFile={archive}")
+    assert options.startswith(config["spark.driver.extraJavaOptions"])
+    # Looked up as the session starts; executors (a standalone cluster's machines) never get it.
+    assert "SharedArchiveFile" not in spark_config()["spark.driver.extraJavaOptions"]
+    assert mapped["spark.executor.extraJavaOptions"] == config["spark.executor.extraJavaOptions"]
+    assert isinstance(make_spark_resource(), ProjectSparkResource)
 
 
 def test_the_command_leaves_an_existing_archive_alone(tmp_path, monkeypatch):
