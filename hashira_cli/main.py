@@ -178,8 +178,8 @@ def dagster_yaml(
 
 @app.command("spark-classes")
 def spark_classes() -> None:
-    """Write the Spark driver's class-data archive once per environment (`make models` runs it):
-    every later Spark session maps it in and starts faster."""
+    """Write the Spark driver's class-data archive once per environment (`make setup` and
+    `make demo` start this in the background): later Spark sessions map it in and start faster."""
     from resources.spark_classes import write_class_archive
 
     try:
