@@ -81,7 +81,7 @@ class ForecasterTrainingConfig(Config):
     )
     n_jobs: int = Field(
         default=1,
-        description="LightGBM threads; 2 only on an idle machine (see training.ForecastSettings).",
+        description="LightGBM threads; 2 only on an idle machine (see settings.ForecastSettings).",
     )
     seed: int = Field(default=0, description="Seed of the row sampling and LightGBM.")
 
