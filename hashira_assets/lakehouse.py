@@ -101,26 +101,60 @@ def write_dagster_yaml(dagster_home: Path, environ: Mapping[str, str] | None = N
 
 def ensure_lakehouse(preset: str, seed: int, log: Callable[[str], None]) -> Path:
     """The raw folder of a world of `preset` with silver and gold built, building them if needed."""
+    if lakehouse_ready(preset, seed):
+        log(f"using the {preset!r} lakehouse in {settings.hashira_home()}")
+        return settings.raw_dir()
+    log(f"building the {preset!r} lakehouse in {settings.hashira_home()} (raw, lake, silver, gold)")
+    _materialize(preset, seed, LAKEHOUSE_SELECTION, f"the {preset!r} lakehouse")
+    return settings.raw_dir()
+
+
+def ensure_recommender_tables(
+    preset: str, seed: int, end_day: int, train_weeks: int, log: Callable[[str], None]
+) -> None:
+    """The `features` group's recommender tables for a training of `train_weeks` weeks on the
+    lakehouse's world (whose last day is `end_day`), computed when a cut-off is missing."""
+    from hashira_assets.recommender.cutoff_tables import (
+        TABLE_NAMES,
+        ZONE,
+        cutoff_folder,
+        training_cutoffs,
+    )
+    from resources.lake import LakeResource
+
+    lake = LakeResource(root=settings.default_lake_root())
+    missing = [
+        day
+        for day in training_cutoffs(end_day, train_weeks)
+        if not lake.list_keys(f"{ZONE}/{cutoff_folder(TABLE_NAMES[-1], day)}")
+    ]
+    if not missing:
+        return
+    log(f"computing the recommender's tables for {train_weeks} training weeks (Spark)")
+    selection = " or ".join(f"key:{name}" for name in TABLE_NAMES)
+    config = {"ops": {"recommender_cutoff_tables": {"config": {"train_weeks": train_weeks}}}}
+    _materialize(preset, seed, selection, "the recommender's tables", config)
+
+
+def _materialize(
+    preset: str, seed: int, selection: str, what: str, run_config: dict | None = None
+) -> None:
     import dagster as dg
 
     from hashira_assets.definitions import build_definitions
     from hashira_assets.raw.world_config import make_config
     from hashira_assets.selection import partition_range_tags, resolve_selection
 
-    if lakehouse_ready(preset, seed):
-        log(f"using the {preset!r} lakehouse in {settings.hashira_home()}")
-        return settings.raw_dir()
-    log(f"building the {preset!r} lakehouse in {settings.hashira_home()} (raw, lake, silver, gold)")
     defs = build_definitions(preset=preset, seed=seed)
     assets = list(defs.assets or [])
     result = dg.materialize(
         assets,
         resources=defs.resources,
-        selection=resolve_selection(LAKEHOUSE_SELECTION, assets),
+        selection=resolve_selection(selection, assets),
         instance=dagster_instance(),
         tags=partition_range_tags(make_config(preset, seed=seed)),
+        run_config=run_config,
         raise_on_error=False,
     )
     if not result.success:
-        raise RuntimeError(f"building the {preset!r} lakehouse failed; see the log above")
-    return settings.raw_dir()
+        raise RuntimeError(f"building {what} failed; see the log above")

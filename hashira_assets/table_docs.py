@@ -223,14 +223,68 @@ SILVER = (
     ),
 )  # fmt: skip
 
+_CUTOFF = _c("cutoff_day", "int", "The cut-off (days since 1970-01-01): only events before it.")
+
+# The recommender's per-cut-off tables: model inputs, so not offered to the analytics agent.
+RECOMMENDER_FEATURES = (
+    TableDoc(
+        "recommender_item_activity", "features", "one row per cut-off and product with events",
+        "Each product's recent purchases and views before each of a training's cut-offs.",
+        (_c("product_id", "int", "Product identifier."),
+         _c("pop_decayed", "double", "Purchases weighted by exp(-days ago / 7).", "purchases"),
+         _c("purchases_7d", "int", "Purchases in the 7 days before the cut-off.", "purchases"),
+         _c("purchases_30d", "int", "Purchases in the 30 days before the cut-off.", "purchases"),
+         _c("views_30d", "int", "Views in the 30 days before the cut-off.", "views"),
+         _c("purchases_all", "int", "Purchases before the cut-off.", "purchases"),
+         _CUTOFF),
+    ),
+    TableDoc(
+        "recommender_histories", "features", "one row per cut-off and customer-product pair",
+        "What each customer touched before each cut-off: counts, last days, decayed purchases.",
+        (_c("customer_id", "int", "Customer identifier."),
+         _c("product_id", "int", "Product identifier."),
+         _c("bought", "int", "Purchase events.", "purchases"),
+         _c("carted", "int", "Cart events.", "carts"),
+         _c("viewed", "int", "View events.", "views"),
+         _c("events", "int", "Events of any type.", "events"),
+         _c("last_day", "int", "Day of the last event (days since 1970-01-01)."),
+         _c("last_buy_day", "int", "Day of the last purchase; -1000000 when none."),
+         _c("decayed", "double", "Purchases weighted by exp(-days ago / 60).", "purchases"),
+         _c("first_ts", "timestamp", "When the customer first touched the product."),
+         _CUTOFF),
+    ),
+    TableDoc(
+        "recommender_segments", "features", "one row per cut-off, segment and product bought",
+        "What each (breathing style, level band) segment bought before each cut-off.",
+        (_c("style_code", "int", "Breathing style, as its index in the style vocabulary."),
+         _c("band", "int", "Level band: 0 below 15, 1 below 30, 2 below 50, 3 from 50."),
+         _c("product_id", "int", "Product identifier."),
+         _c("weight", "double", "Purchases weighted by exp(-days ago / 14).", "purchases"),
+         _c("purchases", "int", "Purchases.", "purchases"),
+         _CUTOFF),
+    ),
+    TableDoc(
+        "recommender_co_visitation", "features", "one row per cut-off, product and neighbour",
+        "Each product's 20 strongest neighbours over the 90 days before each cut-off.",
+        (_c("product_id", "int", "Product identifier."),
+         _c("neighbour_id", "int", "The neighbouring product."),
+         _c("weight", "float", "Shared sessions + 3 x shared baskets, or shared baskets alone."),
+         _c("rank", "int", "1 for the strongest neighbour."),
+         _c("bought_together", "boolean", "True: ranked by shared baskets alone."),
+         _CUTOFF),
+    ),
+)  # fmt: skip
+
 TABLES: dict[str, TableDoc] = {t.name: t for t in (*GOLD, *FEATURES, *SILVER)}
+# Every table an asset writes, with its words: the analytics agent's tables and the models'.
+ASSET_TABLES: dict[str, TableDoc] = {**TABLES, **{t.name: t for t in RECOMMENDER_FEATURES}}
 
 
 def asset_metadata(name: str) -> dict:
     """The Dagster definition metadata of a table's asset: its column schema with descriptions."""
     from dagster import TableColumn, TableSchema
 
-    doc = TABLES[name]
+    doc = ASSET_TABLES[name]
     columns = [
         TableColumn(c.name, c.type, description=c.description + (f" Unit: {c.unit}." if c.unit
                                                                   else ""))
@@ -240,4 +294,4 @@ def asset_metadata(name: str) -> dict:
 
 
 def asset_description(name: str) -> str:
-    return TABLES[name].description
+    return ASSET_TABLES[name].description

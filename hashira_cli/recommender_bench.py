@@ -59,7 +59,7 @@ def bench_recommender(
 ) -> None:
     """MAP@12, recall, NDCG and coverage of the ranker, baselines and oracle, per-source
     recall, training time, request latency p50/p99 and peak memory."""
-    from hashira_assets.lakehouse import ensure_lakehouse
+    from hashira_assets.lakehouse import ensure_lakehouse, ensure_recommender_tables
     from hashira_assets.recommender.data import load_shop_data
     from hashira_assets.recommender.training import (
         RecommenderSettings,
@@ -73,6 +73,7 @@ def bench_recommender(
     raw_dir = ensure_lakehouse(preset, seed, log=_err)
     lake = LakeResource(root=settings.default_lake_root())
     data = load_shop_data(lake, raw_dir)
+    ensure_recommender_tables(preset, seed, data.end_day, train_weeks, log=_err)
     config = RecommenderSettings(train_weeks=train_weeks)
     win_chance = _battle_win_chance(lake, data.products) if battle_fit else None
     trained = train_recommender(data, raw_dir, config, progress=_err, win_chance=win_chance)

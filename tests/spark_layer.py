@@ -11,6 +11,7 @@ import pyarrow.dataset as ds
 from hashira_assets.definitions import build_definitions
 from hashira_assets.raw.world_config import make_config
 from hashira_assets.raw.world_resource import SyntheticWorldResource
+from hashira_assets.recommender.cutoff_tables import TABLE_NAMES as RECOMMENDER_TABLES
 from hashira_assets.selection import partition_range_tags
 from resources.lake import LakeResource
 
@@ -18,7 +19,8 @@ SPARK_TABLES = {
     "silver": ["customers", "products", "interaction_events"],
     "gold": ["daily_product_sales", "daily_category_sales", "daily_total_sales", "hourly_revenue",
              "daily_active_users", "daily_funnel"],
-    "features": ["user_features", "item_features", "co_visitation_pairs", "user_item_features"],
+    "features": ["user_features", "item_features", "co_visitation_pairs", "user_item_features",
+                 *RECOMMENDER_TABLES],
 }  # fmt: skip
 
 

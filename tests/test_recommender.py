@@ -15,15 +15,15 @@ from typer.testing import CliRunner
 from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper, generate_candidates
 from hashira_assets.recommender.content import content_vectors
 from hashira_assets.recommender.cutoff_state import CutoffState
+from hashira_assets.recommender.cutoff_tables import MissingCutoffError, training_cutoffs
 from hashira_assets.recommender.data import PURCHASE, load_shop_data
 from hashira_assets.recommender.model import LAUNCH_REASON, RecommenderModel
 from hashira_assets.recommender.ranker import RankerParams, TrainingSet, fit_ranker
+from hashira_assets.recommender.registry import evaluate_booster, log_and_register
 from hashira_assets.recommender.serving import parse_profile
 from hashira_assets.recommender.training import (
     RECOMMENDER_MODEL_NAME,
     RecommenderSettings,
-    evaluate_booster,
-    log_and_register,
     serving_model,
     train_recommender,
 )
@@ -49,9 +49,10 @@ def trained(shop, lakehouse):
 def test_a_cutoff_state_never_sees_its_label_window(shop):
     cutoff = shop.eval_start_day
     content = content_vectors(shop.products, None)
-    full = CutoffState(shop, cutoff, 7, content)
+    full = CutoffState(shop, shop.cutoff_tables(cutoff), 7, content)
+    # The tables see only earlier events (tests/test_recommender_tables.py); nor may the rest.
     before = dataclasses.replace(shop, events=shop.events[shop.events["day"] < cutoff])
-    truncated = CutoffState(before, cutoff, 7, content)
+    truncated = CutoffState(before, before.cutoff_tables(cutoff), 7, content)
     customers = sorted(shop.purchases_between(cutoff, shop.end_day))[:25]
     for customer in customers:
         a = generate_candidates(full, Shopper.known(full, customer))
@@ -60,8 +61,17 @@ def test_a_cutoff_state_never_sees_its_label_window(shop):
         np.testing.assert_allclose(a.features, b.features, rtol=1e-5, atol=1e-6)
 
 
+def test_the_features_group_wrote_every_cutoff_of_a_training(shop):
+    for cutoff in training_cutoffs(shop.end_day, 4):
+        assert shop.cutoff_tables(cutoff).histories["customer_id"].nunique() > 0
+    with pytest.raises(MissingCutoffError, match="recommender_cutoff_tables"):
+        shop.cutoff_tables(shop.eval_start_day - 7 * 5)
+
+
 def test_every_candidate_row_has_every_feature(shop):
-    state = CutoffState(shop, shop.eval_start_day, 7, content_vectors(shop.products, None))
+    state = CutoffState(
+        shop, shop.cutoff_tables(shop.eval_start_day), 7, content_vectors(shop.products, None)
+    )
     customer = int(shop.events["customer_id"].iloc[0])
     cands = generate_candidates(state, Shopper.known(state, customer))
     assert cands.features.shape == (len(cands.items), len(FEATURE_NAMES))
@@ -310,8 +320,17 @@ def test_a_view_on_the_event_bus_changes_the_next_recommendations(trained, shop,
     assert after == model.recommend(
         Shopper.known(state, customer, tuple(viewed[::-1])), explore=False
     )
+    # What the views brought in: a viewed product, or a new entry whose reason is the views (a
+    # named viewed product, or the content source's "similar to items you viewed").
     names = [str(model.names[p]) for p in viewed]
-    from_views = [r for r in after if r.product_id in viewed or any(n in r.reason for n in names)]
+    shown_before = {r.product_id for r in before}
+    from_views = [
+        r
+        for r in after
+        if r.product_id in viewed
+        or any(n in r.reason for n in names)
+        or (r.product_id not in shown_before and "you viewed" in r.reason)
+    ]
     assert from_views, [r.reason for r in after]
 
 

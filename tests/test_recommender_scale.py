@@ -1,5 +1,6 @@
-"""What lets the recommender run on a large shop: the sort-based history aggregation, sampled
-customers, the Arrow check of the recommendations table and the progress of the write."""
+"""What lets the recommender run on a large shop: the interaction matrix from aggregated
+histories, sampled customers, the Arrow check of the recommendations table and the progress of
+the write."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 from hashira_assets.recommender.als import interaction_matrix
 from hashira_assets.recommender.data import CART, PURCHASE, RETURN, VIEW, ShopData
-from hashira_assets.recommender.histories import HISTORY_TAU_DAYS, aggregate_pairs
 from hashira_assets.recommender.recommendations import (
     RECOMMENDATION_SCHEMA,
     customers_with_problems,
@@ -34,64 +34,28 @@ def _events(n: int, seed: int) -> pd.DataFrame:
     )
 
 
-def _reference_pairs(events: pd.DataFrame) -> pd.DataFrame:
-    """The same aggregation, spelled the obvious way with a pandas group-by."""
-    bought = events["event_type"] == PURCHASE
+def _pairs(events: pd.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Events aggregated per (customer row, product) as `CutoffState` holds them."""
     frame = events.assign(
-        order=np.arange(len(events)),
-        bought=bought,
+        bought=events["event_type"] == PURCHASE,
         carted=events["event_type"] == CART,
         viewed=events["event_type"] == VIEW,
-        buy_day=events["day"].where(bought, -(10**6)),
-        decayed=bought * np.exp(-(CUTOFF - 1 - events["day"]) / HISTORY_TAU_DAYS),
     )
-    pairs = frame.groupby(["row", "product_id"]).agg(
-        first=("order", "min"), bought=("bought", "sum"), carted=("carted", "sum"),
-        viewed=("viewed", "sum"), last_day=("day", "max"), last_buy_day=("buy_day", "max"),
-        decayed=("decayed", "sum"),
-    )  # fmt: skip
-    return pairs.reset_index().sort_values(["row", "first"])
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_pair_aggregation_matches_a_pandas_group_by(seed):
-    events = _events(3_000, seed)
-    rows, columns = aggregate_pairs(
-        events["row"].to_numpy(), events["product_id"].to_numpy(),
-        events["event_type"].to_numpy(), events["day"].to_numpy(), 25, CUTOFF,
-    )  # fmt: skip
-    expected = _reference_pairs(events)
-    np.testing.assert_array_equal(rows, expected["row"])
-    # Within a customer, products come in the order they were first touched.
-    np.testing.assert_array_equal(columns["item"], expected["product_id"])
-    for name in ("bought", "carted", "viewed", "last_day", "last_buy_day"):
-        np.testing.assert_array_equal(columns[name], expected[name], err_msg=name)
-    np.testing.assert_allclose(columns["decayed"], expected["decayed"], rtol=1e-12)
-
-
-def test_aggregating_in_ranges_of_customers_gives_the_same_pairs():
-    events = _events(5_000, 5)
-    arrays = [events[c].to_numpy() for c in ("row", "product_id", "event_type", "day")]
-    rows, columns = aggregate_pairs(*arrays, 25, CUTOFF)
-    chunked_rows, chunked = aggregate_pairs(*arrays, 25, CUTOFF, chunk_events=700)
-    np.testing.assert_array_equal(chunked_rows, rows)
-    assert list(chunked) == list(columns)
-    for name in columns:
-        np.testing.assert_array_equal(chunked[name], columns[name], err_msg=name)
-
-
-def test_no_events_give_no_pairs():
-    empty = np.zeros(0, np.int32)
-    rows, columns = aggregate_pairs(empty, empty, empty.astype(np.int8), empty, 25, CUTOFF)
-    assert len(rows) == 0 and all(len(v) == 0 for v in columns.values())
+    pairs = frame.groupby(["row", "product_id"])[["bought", "carted", "viewed"]].sum()
+    pairs = pairs.reset_index()
+    hist = {"item": pairs["product_id"].to_numpy(np.int32)}
+    hist.update({k: pairs[k].to_numpy(np.float32) for k in ("bought", "carted", "viewed")})
+    return pairs["row"].to_numpy(), hist
 
 
 def test_the_interaction_matrix_weights_pairs_and_leaves_the_histories_alone():
     events = _events(2_000, 3)
-    rows, hist = aggregate_pairs(
-        events["row"].to_numpy(), events["product_id"].to_numpy(),
-        events["event_type"].to_numpy(), events["day"].to_numpy(), 25, CUTOFF,
-    )  # fmt: skip
+    rows, hist = _pairs(events)
+    # A customer's products in first-touched order, not sorted, as the state keeps them.
+    hist = {k: v[::-1] for k, v in hist.items()}
+    rows = rows[::-1]
+    order = np.argsort(rows, kind="stable")
+    rows, hist = rows[order], {k: v[order] for k, v in hist.items()}
     ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=40))]
     items_before = hist["item"].copy()
     matrix = interaction_matrix(ptr, hist, 25)
@@ -105,18 +69,13 @@ def test_the_interaction_matrix_weights_pairs_and_leaves_the_histories_alone():
     assert matrix.nnz == int((weights > 0).sum())
 
 
-def test_shop_data_orders_events_by_day_and_slices_a_cutoffs_history():
-    events = _events(500, 4).sample(frac=1.0, random_state=0).rename(columns={"row": "customer_id"})
+def test_shop_data_has_a_row_for_every_profile_and_every_event_customer():
+    events = _events(500, 4).rename(columns={"row": "customer_id"})
     customers = pd.DataFrame(index=pd.Index([7, 99], name="customer_id"))
     data = ShopData(events, customers, pd.DataFrame(), pd.DataFrame(), end_day=CUTOFF - 1)
-    days = data.events["day"].to_numpy()
-    assert (np.diff(days) >= 0).all()
-    before = data.events_before(250)
-    assert len(before) == int((days < 250).sum()) and (before["day"] < 250).all()
-    assert np.shares_memory(before["day"].to_numpy(), days)
-    ids, rows = data.customer_rows
-    np.testing.assert_array_equal(ids[rows], data.events["customer_id"])
-    assert {7, 99} <= set(ids.tolist())
+    ids = data.customer_ids
+    assert (np.diff(ids) > 0).all()
+    assert set(ids.tolist()) == set(events["customer_id"].tolist()) | {7, 99}
 
 
 def test_a_small_week_keeps_every_buyer():

@@ -4,13 +4,24 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 
-from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    Failure,
+    MaterializeResult,
+    multi_asset,
+)
 from dagster_pyspark import PySparkResource
 from pydantic import Field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from hashira_assets.features import tables
+from hashira_assets.features import recommender_tables, tables
+from hashira_assets.priorities import SHOP_FIRST
+from hashira_assets.recommender.cutoff_tables import CUTOFF_COLUMN, TABLE_NAMES, training_cutoffs
+from hashira_assets.recommender.data import day_date
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written, written_line
 from hashira_assets.spark.progress import spark_progress
 from hashira_assets.table_docs import asset_description, asset_metadata
@@ -75,4 +86,59 @@ def feature_tables(
             metadata = write_with_metadata(spark, frame, lake, ZONE, name)
             context.log.info(written_line(name, metadata, started))
             yield written(metadata, asset_key=key, cutoff_date=str(cutoff))
+        events.unpersist()
+
+
+class RecommenderCutoffConfig(Config):
+    """Which cut-offs the recommender's tables are computed for."""
+
+    train_weeks: int = Field(
+        default=4,
+        ge=1,
+        description="Training weeks before the evaluation window: at least the recommender's "
+        "own train_weeks.",
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            name,
+            deps=["silver_interaction_events", "silver_customers"],
+            group_name="features",
+            kinds={"pyspark"},
+            description=asset_description(name),
+            metadata=asset_metadata(name),
+        )
+        for name in TABLE_NAMES
+    ],
+    op_tags=SHOP_FIRST,
+)
+def recommender_cutoff_tables(
+    context: AssetExecutionContext,
+    config: RecommenderCutoffConfig,
+    pyspark: PySparkResource,
+    lake: LakeResource,
+) -> Iterator[MaterializeResult]:
+    """The recommender's per-cut-off tables (product activity, histories, segment popularity,
+    co-visitation) for every cut-off of a training, one folder per cut-off."""
+    spark = pyspark.spark_session
+    with spark_progress(spark, context.log.info):
+        silver = read_table(spark, lake, "silver", "interaction_events")
+        events = recommender_tables.with_day_numbers(silver).cache()
+        end_day = events.agg(F.max("day")).first()[0]
+        if end_day is None:
+            raise Failure("silver_interaction_events has no events to compute features from")
+        cutoffs = training_cutoffs(end_day, config.train_weeks)
+        dates = ", ".join(str(day_date(day)) for day in cutoffs)
+        context.log.info(f"recommender tables for the cut-offs {dates}")
+        customers = read_table(spark, lake, "silver", "customers")
+        frames = recommender_tables.cutoff_frames(events, customers, cutoffs)
+        for name in TABLE_NAMES:
+            started = time.monotonic()
+            metadata = write_with_metadata(
+                spark, frames[name], lake, ZONE, name, folders_by=CUTOFF_COLUMN
+            )
+            context.log.info(written_line(name, metadata, started))
+            yield written(metadata, asset_key=AssetKey(name), cutoff_dates=dates)
         events.unpersist()

@@ -21,6 +21,7 @@ from hashira_assets.metadata import markdown_table
 from hashira_assets.priorities import SHOP_FIRST
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from hashira_assets.recommender.battle_fit import WinChance
+from hashira_assets.recommender.cutoff_tables import TABLE_NAMES
 from hashira_assets.recommender.data import SHOP_INPUTS, load_shop_data
 from hashira_assets.recommender.recommendations import (
     customers_with_problems,
@@ -29,12 +30,12 @@ from hashira_assets.recommender.recommendations import (
     recommendations_path,
     write_all_recommendations,
 )
+from hashira_assets.recommender.registry import log_and_register
 from hashira_assets.recommender.serving import load_champion
 from hashira_assets.recommender.training import (
     BASELINE_NAMES,
     RECOMMENDER_MODEL_NAME,
     RecommenderSettings,
-    log_and_register,
     serving_model,
     train_recommender,
 )
@@ -69,6 +70,7 @@ def _metrics_table(results: dict) -> str:
 
 @asset(
     deps=[
+        *TABLE_NAMES,
         "silver_interaction_events",
         "silver_customers",
         "silver_products",

@@ -1,9 +1,10 @@
 """What the shop knows at a cut-off day: popularity, histories, co-visitation, ALS factors.
 
-A `CutoffState` is built only from events strictly before its cut-off day (and from what is
-published ahead: the catalog's launch dates and the promotions), so training states and the
-evaluation state never see their own label window. Arrays are indexed by product id and
-customer id, so one customer's candidates and features take a few array lookups.
+A `CutoffState` indexes one cut-off's tables, which the `features` group computes in Spark from
+events strictly before the cut-off day (see `cutoff_tables`), plus what is published ahead: the
+catalog's launch dates and the promotions. So training states and the evaluation state never see
+their own label window. Arrays are indexed by product id and customer row, so one customer's
+candidates and features take a few array lookups.
 """
 
 from __future__ import annotations
@@ -12,18 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
 from hashira_assets.recommender.als import AlsConfig, fit_als, interaction_matrix
-from hashira_assets.recommender.data import (
-    LEVEL_BANDS,
-    PURCHASE,
-    TYPE_NAMES,
-    VIEW,
-    ShopData,
-)
-from hashira_assets.recommender.histories import aggregate_pairs, decay
+from hashira_assets.recommender.cutoff_tables import CutoffTables
+from hashira_assets.recommender.data import LEVEL_BANDS, TYPE_NAMES, ShopData
 
 if TYPE_CHECKING:
     from hashira_assets.recommender.battle_fit import WinChance
@@ -31,28 +25,27 @@ if TYPE_CHECKING:
 N_STYLES = len(BREATHING_STYLES)
 N_TYPES = len(TYPE_NAMES)
 N_BANDS = len(LEVEL_BANDS) - 1
-# Popularity half-life: a week's sales say most about next week's.
-POPULARITY_TAU_DAYS = 7.0
-CO_VISIT_DAYS = 90
-CO_VISIT_NEIGHBOURS = 20
-MAX_SESSION_ITEMS = 30
+# Shrinks a product's 30-day conversion towards the shop's rate as if it had this many views.
+CONVERSION_PRIOR_VIEWS = 20.0
+SEGMENT_TOP = 60
 FRESH_DAYS = 30
 TYPE_TOP = 10
 
 
 class CutoffState:
-    """The shop's knowledge at the start of `cutoff_day`, for a label window of `window_days`."""
+    """The shop's knowledge at the start of `tables.cutoff_day`, for a label window of
+    `window_days`."""
 
     def __init__(
         self,
         data: ShopData,
-        cutoff_day: int,
+        tables: CutoffTables,
         window_days: int,
         content: np.ndarray,
         als: AlsConfig | None = None,
         win_chance: WinChance | None = None,
     ) -> None:
-        self.cutoff_day = cutoff_day
+        self.cutoff_day = tables.cutoff_day
         self.window_days = window_days
         # The battle-fit model's win chances of weapons; None leaves that feature missing.
         self.win_chance = win_chance
@@ -60,17 +53,14 @@ class CutoffState:
         self.n_items = int(products.index.max()) + 1
         # Customer arrays are indexed by row, not by id: app sign-ups start at id 1,000,000, so
         # sizing arrays by the largest id would allocate a million rows for a few shoppers.
-        self.user_ids, event_rows = data.customer_rows
+        self.user_ids = data.customer_ids
         self.n_users = len(self.user_ids)
-        # Views into the shop's events, not copies: the history is a slice of day-ordered columns.
-        history = data.events_before(cutoff_day)
-        rows = event_rows[: len(history)]
         self._catalog(products, data.promotions, content)
         self._customers(customers)
-        self._item_stats(history)
-        self._histories(history, rows)
-        self._segments(history, rows)
-        self._co_visitation(history)
+        self._item_stats(tables.item_activity)
+        self._histories(tables.histories)
+        self._segments(tables.segments)
+        self._co_visitation(tables.co_visitation)
         self.user_factors, self.item_factors, self.user_in_als = fit_als(
             interaction_matrix(self.hist_ptr, self.hist, self.n_items), als or AlsConfig()
         )
@@ -166,49 +156,44 @@ class CutoffState:
         self.user_signup_day[ids] = customers["signup_day"].to_numpy()
 
     # ------------------------------------------------------------------ popularity
-    def _item_stats(self, history: pd.DataFrame) -> None:
-        n, cutoff = self.n_items, self.cutoff_day
-        etype = history["event_type"].to_numpy()
-        pid = history["product_id"].to_numpy()
-        ago = (cutoff - 1 - history["day"].to_numpy()).astype(np.float64)
-        bought, viewed = etype == PURCHASE, etype == VIEW
-        self.pop_decayed = np.bincount(
-            pid[bought], decay(ago[bought], POPULARITY_TAU_DAYS), minlength=n
-        ).astype(np.float32)
-        self.purchases_7d = np.bincount(pid[bought & (ago < 7)], minlength=n).astype(np.float32)
-        self.purchases_30d = np.bincount(pid[bought & (ago < 30)], minlength=n).astype(np.float32)
-        self.views_30d = np.bincount(pid[viewed & (ago < 30)], minlength=n).astype(np.float32)
-        self.purchases_all = np.bincount(pid[bought], minlength=n).astype(np.float32)
+    def _by_item(self, ids: np.ndarray, values: pd.Series) -> np.ndarray:
+        column = np.zeros(self.n_items, np.float32)
+        column[ids] = values.to_numpy(np.float32)
+        return column
+
+    def _item_stats(self, activity: pd.DataFrame) -> None:
+        ids = activity["product_id"].to_numpy()
+        self.pop_decayed = self._by_item(ids, activity["pop_decayed"])
+        self.purchases_7d = self._by_item(ids, activity["purchases_7d"])
+        self.purchases_30d = self._by_item(ids, activity["purchases_30d"])
+        self.views_30d = self._by_item(ids, activity["views_30d"])
+        self.purchases_all = self._by_item(ids, activity["purchases_all"])
         prior = (self.purchases_30d.sum() + 1.0) / (self.views_30d.sum() + 1.0)
-        self.conversion = ((self.purchases_30d + 20 * prior) / (self.views_30d + 20)).astype(
-            np.float32
-        )
+        self.conversion = (
+            (self.purchases_30d + CONVERSION_PRIOR_VIEWS * prior)
+            / (self.views_30d + CONVERSION_PRIOR_VIEWS)
+        ).astype(np.float32)
         ranked = np.flatnonzero(self.available)
         order = np.argsort(-(self.pop_decayed[ranked] + 1e-6 * self.purchases_all[ranked]))
         self.popular_items = ranked[order][:100]
 
-    def _segments(self, history: pd.DataFrame, rows: np.ndarray) -> None:
+    def _segments(self, segments: pd.DataFrame) -> None:
         """Decayed popularity per (style, level band) and per style, and the type mix of each
         style's purchases."""
-        bought = history["event_type"].to_numpy() == PURCHASE
-        cust = rows[bought]
-        pid = history["product_id"].to_numpy()[bought]
-        days = history["day"].to_numpy()[bought]
-        weight = decay((self.cutoff_day - 1 - days).astype(float), 14.0)
-        style, band = self.user_style[cust], self.user_band[cust]
-        ok = style >= 0
-        segment = style.astype(np.int64) * N_BANDS + band
+        style = segments["style_code"].to_numpy(np.int64)
+        pid = segments["product_id"].to_numpy()
+        segment = style * N_BANDS + segments["band"].to_numpy(np.int64)
         self.segment_pop = np.zeros((N_STYLES * N_BANDS, self.n_items), np.float32)
-        np.add.at(self.segment_pop, (segment[ok], pid[ok]), weight[ok])
+        np.add.at(self.segment_pop, (segment, pid), segments["weight"].to_numpy(np.float32))
         self.style_pop = self.segment_pop.reshape(N_STYLES, N_BANDS, -1).sum(axis=1)
         # Normalised so that segments of different sizes are comparable features.
         for matrix in (self.segment_pop, self.style_pop):
             matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1e-9)
             matrix[:, ~self.available] = 0.0
         type_counts = np.zeros((N_STYLES, N_TYPES), np.float64)
-        np.add.at(type_counts, (style[ok], self.item_type[pid[ok]]), 1.0)
+        np.add.at(type_counts, (style, self.item_type[pid]), segments["purchases"].to_numpy())
         self.style_type_share = (type_counts + 1) / (type_counts.sum(1, keepdims=True) + N_TYPES)
-        self.segment_top = np.argsort(-self.segment_pop, axis=1)[:, :60].astype(np.int32)
+        self.segment_top = np.argsort(-self.segment_pop, axis=1)[:, :SEGMENT_TOP].astype(np.int32)
         # What an average product of each (style, type) group sells to each style: the prior a
         # brand-new product inherits from its group before it has sales of its own.
         group_pop = np.zeros((N_STYLES, N_STYLES * N_TYPES), np.float32)
@@ -226,27 +211,32 @@ class CutoffState:
             self.style_type_top[:, t, : order.shape[1]] = of_type[order]
 
     # ------------------------------------------------------------------ customers' histories
-    def _histories(self, history: pd.DataFrame, rows: np.ndarray) -> None:
-        """Per customer: the products they touched, with counts and last days (CSR layout)."""
-        pair_row, self.hist = aggregate_pairs(
-            rows,
-            history["product_id"].to_numpy(),
-            history["event_type"].to_numpy(),
-            history["day"].to_numpy(),
-            self.n_items,
-            self.cutoff_day,
-        )
+    def _histories(self, pairs: pd.DataFrame) -> None:
+        """Per customer: the products they touched, with counts and last days (CSR layout by
+        customer row; a customer's products in the order they were first touched)."""
+        pair_row = self.rows_of(pairs["customer_id"].to_numpy())
+        first = pairs["first_ts"].to_numpy().astype("datetime64[us]").astype(np.int64)
+        order = np.lexsort((pairs["product_id"].to_numpy(), first, pair_row))
+        pair_row = pair_row[order]
+        self.hist = {
+            "item": pairs["product_id"].to_numpy(np.int32)[order],
+            **{k: pairs[k].to_numpy(np.float32)[order] for k in ("bought", "carted", "viewed")},
+            "last_day": pairs["last_day"].to_numpy(np.int32)[order],
+            "last_buy_day": pairs["last_buy_day"].to_numpy(np.int64)[order],
+            "decayed": pairs["decayed"].to_numpy(np.float64)[order],
+        }
         self.hist_ptr = np.zeros(self.n_users + 1, np.int64)
         np.cumsum(np.bincount(pair_row, minlength=self.n_users), out=self.hist_ptr[1:])
-        self._customer_stats(pair_row, rows)
+        events = pairs["events"].to_numpy(np.float64)[order]
+        self._customer_stats(pair_row, events)
 
-    def _customer_stats(self, pair_row: np.ndarray, rows: np.ndarray) -> None:
+    def _customer_stats(self, pair_row: np.ndarray, events: np.ndarray) -> None:
         """Per customer: purchases, events, days since the last purchase, type, style and price
         tastes, from the aggregated (customer, product) pairs."""
         n, hist = self.n_users, self.hist
         item = hist["item"]
         self.user_purchases = np.bincount(pair_row, hist["bought"], minlength=n).astype(np.float32)
-        self.user_events = np.bincount(rows, minlength=n).astype(np.float32)
+        self.user_events = np.bincount(pair_row, events, minlength=n).astype(np.float32)
         last_buy = np.full(n, -(10**6), np.int64)
         np.maximum.at(last_buy, pair_row, hist["last_buy_day"])
         self.user_days_since_purchase = np.minimum(self.cutoff_day - last_buy, 9999).astype(
@@ -276,55 +266,26 @@ class CutoffState:
         return {k: v[lo:hi] for k, v in self.hist.items()}
 
     # ------------------------------------------------------------------ co-visitation
-    def _co_visitation(self, history: pd.DataFrame) -> None:
-        """Top neighbours of each product by co-views in a session and co-purchases in a day."""
-        first = np.searchsorted(history["day"].to_numpy(), self.cutoff_day - CO_VISIT_DAYS)
-        recent = history.iloc[first:]
-        etype = recent["event_type"].to_numpy()
-        views = recent.loc[etype == VIEW, ["session_id", "product_id"]].drop_duplicates()
-        baskets = recent.loc[etype == PURCHASE, ["customer_id", "day", "product_id"]]
-        baskets = baskets.assign(
-            session_id=baskets["customer_id"].astype(np.int64) * 100_000 + baskets["day"]
-        )[["session_id", "product_id"]].drop_duplicates()
-        co_view = self._pair_matrix(views, 1.0)
-        co_buy = self._pair_matrix(baskets, 1.0)
-        # A shared basket says more than a shared browsing session.
-        combined = (co_view + 3.0 * co_buy).tocsr()
-        self.covis_ptr, self.covis_item, self.covis_weight = self._top_neighbours(combined)
-        self.cobuy_ptr, self.cobuy_item, self.cobuy_weight = self._top_neighbours(co_buy)
-
-    def _pair_matrix(self, groups: pd.DataFrame, weight: float) -> sp.csr_matrix:
-        sizes = groups.groupby("session_id")["product_id"].transform("size").to_numpy()
-        groups = groups[(sizes > 1) & (sizes <= MAX_SESSION_ITEMS)]
-        if groups.empty:
-            return sp.csr_matrix((self.n_items, self.n_items), dtype=np.float32)
-        codes, _ = pd.factorize(groups["session_id"])
-        incidence = sp.csr_matrix(
-            (np.full(len(codes), weight, np.float32), (codes, groups["product_id"].to_numpy())),
-            shape=(codes.max() + 1, self.n_items),
+    def _co_visitation(self, neighbours: pd.DataFrame) -> None:
+        """Top neighbours of each product (CSR by product id, strongest first): by co-views and
+        co-purchases, and by co-purchases alone."""
+        together = neighbours["bought_together"].to_numpy(bool)
+        self.covis_ptr, self.covis_item, self.covis_weight = self._neighbour_rows(
+            neighbours[~together]
         )
-        pairs = (incidence.T @ incidence).tocsr()
-        pairs.setdiag(0)
-        pairs.eliminate_zeros()
-        return pairs
+        self.cobuy_ptr, self.cobuy_item, self.cobuy_weight = self._neighbour_rows(
+            neighbours[together]
+        )
 
-    @staticmethod
-    def _top_neighbours(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        n = matrix.shape[0]
-        ptr, items, weights = [0], [], []
-        for i in range(n):
-            lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
-            cols, vals = matrix.indices[lo:hi], matrix.data[lo:hi]
-            if len(vals) > CO_VISIT_NEIGHBOURS:
-                keep = np.argpartition(-vals, CO_VISIT_NEIGHBOURS - 1)[:CO_VISIT_NEIGHBOURS]
-                cols, vals = cols[keep], vals[keep]
-            items.append(cols)
-            weights.append(vals)
-            ptr.append(ptr[-1] + len(cols))
+    def _neighbour_rows(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        product = rows["product_id"].to_numpy(np.int64)
+        order = np.lexsort((rows["rank"].to_numpy(), product))
+        ptr = np.zeros(self.n_items + 1, np.int64)
+        np.cumsum(np.bincount(product, minlength=self.n_items), out=ptr[1:])
         return (
-            np.asarray(ptr, np.int64),
-            np.concatenate(items).astype(np.int32) if items else np.zeros(0, np.int32),
-            np.concatenate(weights).astype(np.float32) if weights else np.zeros(0, np.float32),
+            ptr,
+            rows["neighbour_id"].to_numpy(np.int32)[order],
+            rows["weight"].to_numpy(np.float32)[order],
         )
 
     def neighbours(self, items: np.ndarray, bought_together: bool = False):

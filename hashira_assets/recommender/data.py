@@ -21,6 +21,13 @@ from hashira_assets.lake.arrow_tables import empty_lake_table, iter_lake_table, 
 from hashira_assets.raw.entities import TYPE_IS_CONSUMABLE
 from hashira_assets.raw.vocabulary import BREATHING_STYLES, PRODUCT_TYPES
 from hashira_assets.raw.world_config import EVAL_DAYS
+from hashira_assets.recommender.cutoff_tables import TABLE_NAMES as CUTOFF_TABLES
+from hashira_assets.recommender.cutoff_tables import ZONE as CUTOFF_ZONE
+from hashira_assets.recommender.cutoff_tables import (
+    CutoffTables,
+    MissingCutoffError,
+    read_cutoff_tables,
+)
 from resources.lake import LakeResource
 
 EVENT_TYPES = ("view", "cart", "purchase", "return")
@@ -58,27 +65,20 @@ class ShopData:
     products: pd.DataFrame  # indexed by product_id
     promotions: pd.DataFrame  # product_id, start_day, end_day, discount
     end_day: int  # the last day of data
-
-    def __post_init__(self) -> None:
-        # Events in day order (stable, so a day keeps its order): a cut-off's history is then a
-        # slice of the columns, not a copy of them (at `hm` a copy is 1.6 GB per cut-off).
-        day = self.events["day"].to_numpy()
-        if len(day) > 1 and bool((day[1:] < day[:-1]).any()):
-            order = np.argsort(day, kind="stable")
-            self.events = self.events.take(order).reset_index(drop=True)
-
-    def events_before(self, day: int) -> pd.DataFrame:
-        """The events of the days before `day`: a slice of `events`, which shares its memory."""
-        return self.events.iloc[: int(np.searchsorted(self.events["day"].to_numpy(), day))]
+    # Where the `features` group wrote the per-cut-off tables (None: a shop without them).
+    lake: LakeResource | None = None
 
     @functools.cached_property
-    def customer_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every customer id (profiles and event customers) in order, and each event's row in
-        it: the same for every cut-off, so computed once."""
-        event_customers = self.events["customer_id"].to_numpy()
-        ids = np.unique(np.concatenate([self.customers.index.to_numpy(), event_customers]))
-        ids = ids.astype(np.int64)
-        return ids, np.searchsorted(ids, event_customers).astype(np.int32)
+    def customer_ids(self) -> np.ndarray:
+        """Every customer id (profiles and event customers) in order: a state's customer rows."""
+        event_customers = np.unique(self.events["customer_id"].to_numpy())
+        return np.union1d(self.customers.index.to_numpy(), event_customers).astype(np.int64)
+
+    def cutoff_tables(self, cutoff_day: int) -> CutoffTables:
+        """The `features` group's tables of one cut-off (see `cutoff_tables`)."""
+        if self.lake is None:
+            raise MissingCutoffError("this shop's data was loaded without its lake")
+        return read_cutoff_tables(self.lake, cutoff_day)
 
     @property
     def eval_start_day(self) -> int:
@@ -185,11 +185,13 @@ def _raw_table(raw_dir: Path, table: str, columns: list[str] | None = None) -> p
     return ds.dataset(raw_dir / table, format="parquet").to_table(columns=columns).to_pandas()
 
 
-# What load_shop_data and the oracle read: the tables whose versions every ranker records.
+# What a training reads (load_shop_data, the cut-off tables and the oracle): the tables whose
+# versions every ranker records.
 SHOP_INPUTS = (
     "silver/interaction_events",
     "silver/customers",
     "silver/products",
+    *(f"{CUTOFF_ZONE}/{table}" for table in CUTOFF_TABLES),
     "world/promotions",
     "world/oracle_top_products",
 )
@@ -208,6 +210,7 @@ def load_shop_data(lake: LakeResource, raw_dir: Path) -> ShopData:
         products=prepare_products(products),
         promotions=prepare_promotions(promotions),
         end_day=int(events["day"].max()),
+        lake=lake,
     )
 
 

@@ -44,9 +44,17 @@ def read_table(
 
 
 def write_table(
-    frame: DataFrame, lake: LakeResource, zone: str, table: str, partitioned: bool = False
+    frame: DataFrame,
+    lake: LakeResource,
+    zone: str,
+    table: str,
+    partitioned: bool = False,
+    folders_by: str | None = None,
 ) -> str:
     """Write a table; a date-partitioned write replaces only the partitions frame holds.
+
+    `folders_by` names a column to split the table into one folder per value (`column=value`),
+    for readers that want one value's rows; such a write replaces the whole table.
 
     Crash-safe: Spark writes the whole result into a staging folder first (the long part), and
     only then is it swapped in by renames (the table folder, or each day folder) with the old
@@ -76,7 +84,10 @@ def write_table(
         # A marker keeps the table folder in place even when no day had rows.
         lake.write_bytes(posixpath.join(target, SUCCESS), b"")
     else:
-        frame.write.mode("overwrite").parquet(lake.spark_uri(staging))
+        writer = frame.write.mode("overwrite")
+        if folders_by is not None:
+            writer = writer.partitionBy(folders_by)
+        writer.parquet(lake.spark_uri(staging))
         if lake.list_keys(target):
             lake.move(target, trash)
         lake.move(staging, target)
@@ -138,6 +149,7 @@ def write_with_metadata(
     table: str,
     date_range: tuple[dt.date, dt.date] | None = None,
     cache: bool = True,
+    folders_by: str | None = None,
 ) -> dict:
     """Write a table (date-partitioned when date_range is given) and describe what was written.
 
@@ -147,7 +159,9 @@ def write_with_metadata(
     cached = frame.cache() if cache else frame
     rows = cached.count()
     head = preview(cached)
-    uri = write_table(cached, lake, zone, table, partitioned=date_range is not None)
+    uri = write_table(
+        cached, lake, zone, table, partitioned=date_range is not None, folders_by=folders_by
+    )
     if cache:
         cached.unpersist()
     metadata = {
