@@ -60,14 +60,14 @@ def coded_customers(customers: DataFrame) -> DataFrame:
     return customers.select("customer_id", style.alias("style_code"), band.alias("band"))
 
 
-def _days_ago(cutoff_day: int) -> Column:
-    return F.lit(cutoff_day - 1) - F.col("day")
+def _days_ago() -> Column:
+    return F.col(CUTOFF_COLUMN) - 1 - F.col("day")
 
 
-def _decayed(condition: Column, cutoff_day: int, tau: float) -> Column:
+def _decayed(condition: Column, tau: float) -> Column:
     # Rounded: a sum's last bits depend on the order its partitions meet in, and a standalone
     # cluster must write the same table as local mode.
-    weights = F.when(condition, F.exp(-_days_ago(cutoff_day) / tau))
+    weights = F.when(condition, F.exp(-_days_ago() / tau))
     return F.round(F.coalesce(F.sum(weights), F.lit(0.0)), 9)
 
 
@@ -79,11 +79,11 @@ def _is(event_type: str) -> Column:
     return F.col("event_type") == event_type
 
 
-def item_activity(history: DataFrame, cutoff_day: int) -> DataFrame:
+def item_activity(history: DataFrame) -> DataFrame:
     """Per product: decayed purchases, purchases in 7 and 30 days, views in 30 days, purchases."""
-    ago, bought = _days_ago(cutoff_day), _is("purchase")
-    return history.groupBy("product_id").agg(
-        _decayed(bought, cutoff_day, POPULARITY_TAU_DAYS).alias("pop_decayed"),
+    ago, bought = _days_ago(), _is("purchase")
+    return history.groupBy(CUTOFF_COLUMN, "product_id").agg(
+        _decayed(bought, POPULARITY_TAU_DAYS).alias("pop_decayed"),
         _count(bought & (ago < 7)).alias("purchases_7d"),
         _count(bought & (ago < 30)).alias("purchases_30d"),
         _count(_is("view") & (ago < 30)).alias("views_30d"),
@@ -91,11 +91,11 @@ def item_activity(history: DataFrame, cutoff_day: int) -> DataFrame:
     )
 
 
-def histories(history: DataFrame, cutoff_day: int) -> DataFrame:
+def histories(history: DataFrame) -> DataFrame:
     """Per (customer, product) touched: purchases, carts, views, all events, last day, last
     purchase day, decayed purchases and when the product was first touched."""
     bought = _is("purchase")
-    return history.groupBy("customer_id", "product_id").agg(
+    return history.groupBy(CUTOFF_COLUMN, "customer_id", "product_id").agg(
         _count(bought).alias("bought"),
         _count(_is("cart")).alias("carted"),
         _count(_is("view")).alias("viewed"),
@@ -104,57 +104,72 @@ def histories(history: DataFrame, cutoff_day: int) -> DataFrame:
         F.coalesce(F.max(F.when(bought, F.col("day"))), F.lit(NO_PURCHASE_DAY)).alias(
             "last_buy_day"
         ),
-        _decayed(bought, cutoff_day, HISTORY_TAU_DAYS).alias("decayed"),
+        _decayed(bought, HISTORY_TAU_DAYS).alias("decayed"),
         F.min("event_ts").alias("first_ts"),
     )
 
 
-def segments(history: DataFrame, customers: DataFrame, cutoff_day: int) -> DataFrame:
+def segments(history: DataFrame, customers: DataFrame) -> DataFrame:
     """Per (style, level band, product): decayed purchases and purchases by customers of a style."""
     styled = customers.where(F.col("style_code") >= 0)
     bought = history.where(_is("purchase")).join(styled, "customer_id")
-    return bought.groupBy("style_code", "band", "product_id").agg(
-        _decayed(F.lit(True), cutoff_day, SEGMENT_TAU_DAYS).alias("weight"),
+    return bought.groupBy(CUTOFF_COLUMN, "style_code", "band", "product_id").agg(
+        _decayed(F.lit(True), SEGMENT_TAU_DAYS).alias("weight"),
         F.count(F.lit(1)).cast("int").alias("purchases"),
     )
 
 
 def _pair_counts(groups: DataFrame, name: str) -> DataFrame:
-    """(product, other product, groups holding both) over groups of 2 to MAX_SESSION_ITEMS."""
-    sized = groups.withColumn("_n", F.count(F.lit(1)).over(Window.partitionBy("group")))
+    """(cut-off, product, other product, groups holding both) over groups of 2 to
+    MAX_SESSION_ITEMS products; a group is its events inside one cut-off's window."""
+    group = [CUTOFF_COLUMN, "group"]
+    sized = groups.withColumn("_n", F.count(F.lit(1)).over(Window.partitionBy(*group)))
     small = sized.where((F.col("_n") > 1) & (F.col("_n") <= MAX_SESSION_ITEMS)).drop("_n")
     other = small.withColumnRenamed("product_id", "neighbour_id")
     return (
-        small.join(other, "group")
+        small.join(other, group)
         .where(F.col("product_id") != F.col("neighbour_id"))
-        .groupBy("product_id", "neighbour_id")
+        .groupBy(CUTOFF_COLUMN, "product_id", "neighbour_id")
         .agg(F.count(F.lit(1)).cast("double").alias(name))
     )
 
 
 def _strongest(pairs: DataFrame, weight: str) -> DataFrame:
     """Each product's CO_VISIT_NEIGHBOURS heaviest neighbours (ties: the lower id), ranked."""
-    by_weight = Window.partitionBy("product_id").orderBy(F.desc(weight), "neighbour_id")
+    by_weight = Window.partitionBy(CUTOFF_COLUMN, "product_id").orderBy(
+        F.desc(weight), "neighbour_id"
+    )
     return (
         pairs.where(F.col(weight) > 0)
         .withColumn("rank", F.row_number().over(by_weight))
         .where(F.col("rank") <= CO_VISIT_NEIGHBOURS)
-        .select("product_id", "neighbour_id", F.col(weight).cast("float").alias("weight"), "rank")
+        .select(
+            CUTOFF_COLUMN,
+            "product_id",
+            "neighbour_id",
+            F.col(weight).cast("float").alias("weight"),
+            "rank",
+        )
     )
 
 
-def co_visitation(history: DataFrame, cutoff_day: int) -> DataFrame:
+def co_visitation(history: DataFrame) -> DataFrame:
     """Each product's strongest neighbours over the last CO_VISIT_DAYS days: by shared sessions
     plus CO_PURCHASE_WEIGHT times shared baskets (`bought_together` false), and by shared
     baskets alone (`bought_together` true)."""
-    recent = history.where(F.col("day") >= cutoff_day - CO_VISIT_DAYS)
-    views = recent.where(_is("view")).select(F.col("session_id").alias("group"), "product_id")
+    recent = history.where(F.col("day") >= F.col(CUTOFF_COLUMN) - CO_VISIT_DAYS)
+    views = recent.where(_is("view")).select(
+        CUTOFF_COLUMN, F.col("session_id").alias("group"), "product_id"
+    )
     baskets = recent.where(_is("purchase")).select(
-        (F.col("customer_id").cast("long") * 100_000 + F.col("day")).alias("group"), "product_id"
+        CUTOFF_COLUMN,
+        (F.col("customer_id").cast("long") * 100_000 + F.col("day")).alias("group"),
+        "product_id",
     )
     co_view = _pair_counts(views.distinct(), "co_view")
     co_buy = _pair_counts(baskets.distinct(), "co_buy")
-    both = co_view.join(co_buy, ["product_id", "neighbour_id"], "full").fillna(0.0)
+    pair = [CUTOFF_COLUMN, "product_id", "neighbour_id"]
+    both = co_view.join(co_buy, pair, "full").fillna(0.0)
     combined = both.withColumn("combined", F.col("co_view") + CO_PURCHASE_WEIGHT * F.col("co_buy"))
     return (
         _strongest(combined, "combined")
@@ -168,28 +183,17 @@ def cutoff_frames(
 ) -> dict[str, DataFrame]:
     """The four tables for every cut-off day, each with a `cutoff_day` column.
 
-    `events` must hold `with_day_numbers` columns; each cut-off sees only its earlier days."""
+    `events` must hold `with_day_numbers` columns. Each event is paired with every cut-off after
+    its day, so each table is one aggregation over all cut-offs (a union of one per cut-off ran
+    six times the stages) and each cut-off sees only its earlier days."""
+    cutoffs = events.sparkSession.createDataFrame(
+        [(int(c),) for c in cutoff_days], f"{CUTOFF_COLUMN} int"
+    )
+    history = events.join(F.broadcast(cutoffs), F.col("day") < F.col(CUTOFF_COLUMN))
     coded = F.broadcast(coded_customers(customers))
-    builders = {
-        ITEM_ACTIVITY: item_activity,
-        HISTORIES: histories,
-        SEGMENTS: lambda history, cutoff: segments(history, coded, cutoff),
-        CO_VISITATION: co_visitation,
+    return {
+        ITEM_ACTIVITY: item_activity(history),
+        HISTORIES: histories(history),
+        SEGMENTS: segments(history, coded),
+        CO_VISITATION: co_visitation(history),
     }
-    frames = {}
-    for name, build in builders.items():
-        parts = [
-            build(events.where(F.col("day") < cutoff), cutoff).withColumn(
-                CUTOFF_COLUMN, F.lit(cutoff)
-            )
-            for cutoff in cutoff_days
-        ]
-        frames[name] = _union_all(parts)
-    return frames
-
-
-def _union_all(parts: list[DataFrame]) -> DataFrame:
-    result = parts[0]
-    for part in parts[1:]:
-        result = result.unionByName(part)
-    return result
