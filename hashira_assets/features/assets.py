@@ -2,7 +2,7 @@
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from dagster import (
     AssetExecutionContext,
@@ -38,6 +38,21 @@ FEATURE_TABLES: dict[str, Callable[..., DataFrame]] = {
 }
 
 
+def _table_specs(names: Iterable[str], deps: list[str]) -> list[AssetSpec]:
+    """The assets of feature tables, with their words from `table_docs`."""
+    return [
+        AssetSpec(
+            name,
+            deps=deps,
+            group_name="features",
+            kinds={"pyspark"},
+            description=asset_description(name),
+            metadata=asset_metadata(name),
+        )
+        for name in names
+    ]
+
+
 class FeatureCutoffConfig(Config):
     """Which day the features describe."""
 
@@ -47,17 +62,9 @@ class FeatureCutoffConfig(Config):
 
 
 @multi_asset(
-    specs=[
-        AssetSpec(
-            name,
-            deps=["silver_interaction_events", "silver_customers", "silver_products"],
-            group_name="features",
-            kinds={"pyspark"},
-            description=asset_description(name),
-            metadata=asset_metadata(name),
-        )
-        for name in FEATURE_TABLES
-    ],
+    specs=_table_specs(
+        FEATURE_TABLES, ["silver_interaction_events", "silver_customers", "silver_products"]
+    ),
     can_subset=True,
 )
 def feature_tables(
@@ -101,17 +108,7 @@ class RecommenderCutoffConfig(Config):
 
 
 @multi_asset(
-    specs=[
-        AssetSpec(
-            name,
-            deps=["silver_interaction_events", "silver_customers"],
-            group_name="features",
-            kinds={"pyspark"},
-            description=asset_description(name),
-            metadata=asset_metadata(name),
-        )
-        for name in TABLE_NAMES
-    ],
+    specs=_table_specs(TABLE_NAMES, ["silver_interaction_events", "silver_customers"]),
     op_tags=SHOP_FIRST,
 )
 def recommender_cutoff_tables(
