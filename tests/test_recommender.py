@@ -68,6 +68,15 @@ def test_the_features_group_wrote_every_cutoff_of_a_training(shop):
         shop.cutoff_tables(shop.eval_start_day - 7 * 5)
 
 
+def test_tables_of_other_events_than_the_shops_are_refused(shop):
+    tables = shop.cutoff_tables(shop.eval_start_day)
+    stranger = int(shop.customer_ids.max()) + 1
+    tables.histories.loc[0, "customer_id"] = stranger
+    content = content_vectors(shop.products, None)
+    with pytest.raises(ValueError, match="materialize the features group"):
+        CutoffState(shop, tables, 7, content)
+
+
 def test_every_candidate_row_has_every_feature(shop):
     state = CutoffState(
         shop, shop.cutoff_tables(shop.eval_start_day), 7, content_vectors(shop.products, None)

@@ -214,7 +214,16 @@ class CutoffState:
     def _histories(self, pairs: pd.DataFrame) -> None:
         """Per customer: the products they touched, with counts and last days (CSR layout by
         customer row; a customer's products in the order they were first touched)."""
-        pair_row = self.rows_of(pairs["customer_id"].to_numpy())
+        customer_ids = pairs["customer_id"].to_numpy()
+        pair_row = self.rows_of(customer_ids)
+        # Tables written from other silver events than the shop's would index the wrong rows.
+        if len(pair_row) and not np.array_equal(
+            self.user_ids[np.minimum(pair_row, self.n_users - 1)], customer_ids
+        ):
+            raise ValueError(
+                f"cut-off {self.cutoff_day}'s histories name customers the silver events do not: "
+                "materialize the features group's recommender_* assets again"
+            )
         first = pairs["first_ts"].to_numpy().astype("datetime64[us]").astype(np.int64)
         order = np.lexsort((pairs["product_id"].to_numpy(), first, pair_row))
         pair_row = pair_row[order]
