@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper, generate_candidates
 from hashira_assets.recommender.content import content_vectors
 from hashira_assets.recommender.cutoff_state import CutoffState
-from hashira_assets.recommender.cutoff_tables import MissingCutoffError, training_cutoffs
 from hashira_assets.recommender.data import PURCHASE, load_shop_data
 from hashira_assets.recommender.model import LAUNCH_REASON, RecommenderModel
 from hashira_assets.recommender.ranker import RankerParams, TrainingSet, fit_ranker
@@ -59,22 +58,6 @@ def test_a_cutoff_state_never_sees_its_label_window(shop):
         b = generate_candidates(truncated, Shopper.known(truncated, customer))
         np.testing.assert_array_equal(a.items, b.items)
         np.testing.assert_allclose(a.features, b.features, rtol=1e-5, atol=1e-6)
-
-
-def test_the_features_group_wrote_every_cutoff_of_a_training(shop):
-    for cutoff in training_cutoffs(shop.end_day, 4):
-        assert shop.cutoff_tables(cutoff).histories["customer_id"].nunique() > 0
-    with pytest.raises(MissingCutoffError, match="recommender_cutoff_tables"):
-        shop.cutoff_tables(shop.eval_start_day - 7 * 5)
-
-
-def test_tables_of_other_events_than_the_shops_are_refused(shop):
-    tables = shop.cutoff_tables(shop.eval_start_day)
-    stranger = int(shop.customer_ids.max()) + 1
-    tables.histories.loc[0, "customer_id"] = stranger
-    content = content_vectors(shop.products, None)
-    with pytest.raises(ValueError, match="materialize the features group"):
-        CutoffState(shop, tables, 7, content)
 
 
 def test_every_candidate_row_has_every_feature(shop):
