@@ -12,7 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from hashira_assets.recommender.candidates import FEATURE_NAMES, Shopper, generate_candidates
+from hashira_assets.recommender.candidates import (
+    FEATURE_NAMES,
+    Shopper,
+    generate_candidates,
+    generate_candidates_many,
+)
 from hashira_assets.recommender.content import content_vectors
 from hashira_assets.recommender.cutoff_state import CutoffState
 from hashira_assets.recommender.data import PURCHASE, load_shop_data
@@ -76,18 +81,32 @@ def test_every_candidate_row_has_every_feature(shop):
     assert np.isnan(cands.features[:, win]).all()
 
     class RecordingWinChance:
-        def of(self, style_code, profile, items):
-            self.asked = (style_code, profile)
-            return (items % 7 / 10).astype(np.float32)
+        def of_rows(self, style_codes, profiles, items):
+            self.asked = (np.asarray(style_codes), np.asarray(profiles))
+            return (items % 7 / 10 + np.asarray(profiles)[:, 0]).astype(np.float32)
 
     state.win_chance = RecordingWinChance()
-    shopper = Shopper.known(state, customer)
-    with_model = generate_candidates(state, shopper)
-    np.testing.assert_allclose(with_model.features[:, win], with_model.items % 7 / 10, rtol=1e-6)
-    assert state.win_chance.asked == (
-        shopper.style_code,
-        (shopper.level, shopper.strength, shopper.dexterity, shopper.stamina),
+    # Two shoppers in one call: each candidate row gets its own shopper's style and profile.
+    other = int(next(c for c in shop.events["customer_id"] if c != customer and state.knows(c)))
+    shoppers = [Shopper.known(state, customer), Shopper.known(state, other)]
+    shoppers[1].level = shoppers[0].level + 7.0
+    many = generate_candidates_many(state, shoppers)
+    for shopper, with_model in zip(shoppers, many, strict=True):
+        np.testing.assert_allclose(
+            with_model.features[:, win], with_model.items % 7 / 10 + shopper.level, rtol=1e-6
+        )
+    styles, profiles = state.win_chance.asked
+    counts = [len(c.items) for c in many]
+    assert styles.tolist() == np.repeat([s.style_code for s in shoppers], counts).tolist()
+    assert (
+        profiles.tolist()
+        == np.repeat(
+            [(s.level, s.strength, s.dexterity, s.stamina) for s in shoppers], counts, axis=0
+        ).tolist()
     )
+    # One shopper alone gets the same rows as in the call with two.
+    alone = generate_candidates(state, shoppers[1])
+    np.testing.assert_array_equal(alone.features, many[1].features)
 
 
 def test_ranker_beats_popularity_and_reports_every_ranking(trained):
@@ -143,7 +162,7 @@ def test_the_launch_slot_gives_the_last_place_to_the_best_ranked_launch(trained,
     assert explored[-1].product_id == order[15] and not explored[-1].explored
     assert not any(r.explored for r in explored[:10])
     assert len({r.product_id for r in explored}) == 12
-    lists = model.evaluation_lists(shopper)
+    lists = model.evaluation_lists_many([shopper])[0]
     assert lists["ranker_only"] == plain.rank(shopper)
     assert lists["model"] == model.rank(shopper)
     assert lists["explored"] == [r.product_id for r in model.recommend(shopper)]

@@ -49,16 +49,22 @@ class WinChance:
     def of(self, style_code: int, profile: tuple[float, float, float, float], items: np.ndarray):
         """float32 win chance per item (NaN for what is not a weapon); `profile` is level,
         strength, dexterity, stamina."""
+        n = len(items)
+        return self.of_rows(np.full(n, style_code), np.tile(np.asarray(profile), (n, 1)), items)
+
+    def of_rows(self, style_codes: np.ndarray, profiles: np.ndarray, items: np.ndarray):
+        """`of` for many shoppers at once: row i pairs the shopper of style_codes[i] and
+        profiles[i] (level, strength, dexterity, stamina) with items[i]. One model call for
+        every row: a call per shopper costs more than its ~100 rows of trees."""
         out = np.full(len(items), np.nan, np.float32)
         hit = self.is_weapon[items]
         weapons = items[hit]
         if len(weapons) == 0:
             return out
-        n = len(weapons)
         pairs = {name: column[weapons] for name, column in self.columns.items()}
-        pairs["slayer_style"] = np.full(n, style_code, np.float64)
-        for name, value in zip(("level", "strength", "dexterity", "stamina"), profile, strict=True):
-            pairs[name] = np.full(n, value, np.float64)
-        pairs["past_type_battles"] = pairs["past_type_wins"] = np.zeros(n)
+        pairs["slayer_style"] = np.asarray(style_codes, np.float64)[hit]
+        for j, name in enumerate(("level", "strength", "dexterity", "stamina")):
+            pairs[name] = np.asarray(profiles, np.float64)[hit, j]
+        pairs["past_type_battles"] = pairs["past_type_wins"] = np.zeros(len(weapons))
         out[hit] = self.model.predict_arrays(feature_arrays(pairs))
         return out

@@ -8,6 +8,7 @@ same function serves training, evaluation and request time: features cannot drif
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -44,6 +45,9 @@ TASTE_TYPES = 3
 # every LARGEST_SAMPLE_STRIDE-th score (a sample of thousands, whose k largest set a tight floor).
 LARGEST_SAMPLE_FROM = 20_000
 LARGEST_SAMPLE_STRIDE = 16
+# Shoppers whose ALS scores over every product come from one matrix product: the item factors
+# (105k x 48 floats at `hm`, 20 MB) are read once per block instead of once per shopper.
+ALS_BLOCK = 64
 
 ITEM_FEATURES = [
     "item_pop_decayed", "item_purchases_7d", "item_purchases_30d", "item_views_30d",
@@ -64,6 +68,7 @@ PAIR_FEATURES = [
 SOURCE_FEATURES = [f"{s}_{kind}" for s in SOURCES for kind in ("score", "rank")]
 FEATURE_NAMES = SOURCE_FEATURES + ITEM_FEATURES + USER_FEATURES + PAIR_FEATURES
 CATEGORICAL_FEATURES = ["item_type", "item_style"]
+WIN_CHANCE_COLUMN = FEATURE_NAMES.index("battle_win_chance")
 
 
 @dataclasses.dataclass
@@ -177,6 +182,57 @@ def _profile_vector(state: CutoffState, hist: dict[str, np.ndarray], segment: in
 
 def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
     """Candidates from every source, with one feature row each."""
+    return generate_candidates_many(state, [shopper])[0]
+
+
+def generate_candidates_many(state: CutoffState, shoppers: Sequence[Shopper]) -> list[Candidates]:
+    """`generate_candidates` of each shopper, with their ALS scores computed in blocks and one
+    call of the battle-fit model for all their candidates (NaN without a model, which LightGBM
+    treats as missing)."""
+    many = []
+    for start in range(0, len(shoppers), ALS_BLOCK):
+        block = shoppers[start : start + ALS_BLOCK]
+        rows = np.asarray([state.row_of(shopper.customer_id) for shopper in block], np.int64)
+        in_als = rows >= 0
+        in_als[in_als] = state.user_in_als[rows[in_als]]
+        als_scores = _als_scores(state, rows[in_als])
+        als_row = np.cumsum(in_als) - 1
+        many += [
+            _candidates_without_win_chance(
+                state, shopper, als_scores[als_row[j]] if in_als[j] else None
+            )
+            for j, shopper in enumerate(block)
+        ]
+    if state.win_chance is None or not many:
+        return many
+    counts = [len(cands.items) for cands in many]
+    chances = state.win_chance.of_rows(
+        np.repeat([shopper.style_code for shopper in shoppers], counts),
+        np.repeat(
+            [(s.level, s.strength, s.dexterity, s.stamina) for s in shoppers], counts, axis=0
+        ),
+        np.concatenate([cands.items for cands in many]),
+    )
+    for cands, chance in zip(many, np.split(chances, np.cumsum(counts)[:-1]), strict=True):
+        cands.features[:, WIN_CHANCE_COLUMN] = chance
+    return many
+
+
+def _als_scores(state: CutoffState, rows: np.ndarray) -> np.ndarray:
+    """The ALS score of every product for each user row, always from a matrix-matrix product:
+    numpy computes a single row as a matrix-vector product, whose sums differ in the last bits,
+    and a request must get the scores the `user_recommendations` blocks got."""
+    factors = state.user_factors[rows]
+    if len(rows) == 1:
+        factors = np.vstack([factors, factors])
+    return (factors @ state.item_factors.T)[: len(rows)]
+
+
+def _candidates_without_win_chance(
+    state: CutoffState, shopper: Shopper, als_scores: np.ndarray | None
+) -> Candidates:
+    """Every source's proposals and their feature rows, the win chance column left NaN;
+    `als_scores` are the shopper's ALS scores of every product (None outside the ALS model)."""
     cutoff = state.cutoff_day
     hist = _history(state, shopper)
     style = shopper.style_code
@@ -225,8 +281,6 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
                                                    len(top_types)))  # fmt: skip
     ok = affinity_items >= 0
     proposals["type_affinity"] = _top(affinity_items[ok], affinity_score[ok], 30)
-    has_als = known and state.user_in_als[user]
-    als_scores = state.item_factors @ state.user_factors[user] if has_als else None
     if als_scores is not None:
         top = largest(als_scores, SOURCE_LIMITS["als"])
         proposals["als"] = _top(top.astype(np.int32), np.maximum(als_scores[top], 1e-6), 30)
@@ -312,7 +366,7 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
         np.minimum(cutoff - last_touch, 9999), np.minimum(cutoff - last_buy, 9999),
         state.item_rel_price[it] - user_rel,
         n_sources,
-        _win_chance(state, shopper, it),
+        np.full(n, np.nan, np.float32),  # the win chance, filled for many shoppers at once
     ]  # fmt: skip
     # Filled column by column: stacking the mixed dtypes first made a float64 copy of it all.
     features = np.empty((n, len(columns)), np.float32)
@@ -323,11 +377,3 @@ def generate_candidates(state: CutoffState, shopper: Shopper) -> Candidates:
         hit = _members(union, covis_items)
         anchor[hit] = covis_anchor[np.searchsorted(covis_items, union[hit])]
     return Candidates(items=union, features=features, anchor=anchor, source_scores=source_scores)
-
-
-def _win_chance(state: CutoffState, shopper: Shopper, items: np.ndarray) -> np.ndarray:
-    """The battle-fit model's win chance of each weapon candidate (NaN without a model)."""
-    if state.win_chance is None:
-        return np.full(len(items), np.nan, np.float32)
-    profile = (shopper.level, shopper.strength, shopper.dexterity, shopper.stamina)
-    return state.win_chance.of(shopper.style_code, profile, items)

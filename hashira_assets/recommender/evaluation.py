@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from hashira_assets.recommender.candidates import SOURCES, Shopper, generate_candidates
+from hashira_assets.recommender.candidates import SOURCES, Shopper, generate_candidates_many
 from hashira_assets.recommender.cutoff_state import CutoffState
 from hashira_assets.recommender.metrics import K, evaluate_rankings, recall_at_k
 
@@ -77,8 +77,8 @@ def source_recalls(
     any ranker over these candidates can find), averaged over customers."""
     totals = {s: 0.0 for s in SOURCES} | {"all_sources": 0.0}
     counts = {s: 0.0 for s in SOURCES} | {"all_sources": 0.0}
-    for customer in customers:
-        cands = generate_candidates(state, Shopper.known(state, customer))
+    shoppers = [Shopper.known(state, customer) for customer in customers]
+    for customer, cands in zip(customers, generate_candidates_many(state, shoppers), strict=True):
         bought = actual[customer]
         for source, scores in cands.source_scores.items():
             found = cands.items[scores > 0]

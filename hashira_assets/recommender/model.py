@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import lightgbm as lgb
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hashira_assets.raw.vocabulary import BREATHING_STYLES
-from hashira_assets.recommender.candidates import Candidates, Shopper, generate_candidates
+from hashira_assets.recommender.candidates import Candidates, Shopper, generate_candidates_many
 from hashira_assets.recommender.cutoff_state import CutoffState
 from hashira_assets.recommender.ranker import load_ranker
 
@@ -22,6 +23,9 @@ K = 12
 EXPLORE_POOL = 10
 LAUNCH_REASON = "launching this week"
 SERVING_STATE_FILE = "serving_state.pkl"
+# Shoppers scored together by the `*_many` methods: one ranker call per batch instead of one per
+# shopper, with a batch's feature rows (~125 a shopper) small enough to stay a few tens of MB.
+SCORING_BATCH = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,12 +83,22 @@ class RecommenderModel:
         return cls(saved["state"], load_ranker(folder), saved["names"])
 
     # ------------------------------------------------------------------ scoring
+    def score_many(self, shoppers: Sequence[Shopper]) -> list[tuple[Candidates, np.ndarray]]:
+        """Each shopper's candidates and the ranker's score of each, from one ranker call."""
+        many = generate_candidates_many(self.state, shoppers)
+        counts = [len(cands.items) for cands in many]
+        if sum(counts) == 0:
+            return [(cands, np.zeros(0)) for cands in many]
+        scores = self.booster.predict(np.vstack([c.features for c in many]), num_threads=1)
+        return list(zip(many, np.split(scores, np.cumsum(counts)[:-1]), strict=True))
+
     def score(self, shopper: Shopper) -> tuple[Candidates, np.ndarray]:
         """Candidates of one shopper and the ranker's score of each."""
-        cands = generate_candidates(self.state, shopper)
-        if len(cands.items) == 0:
-            return cands, np.zeros(0)
-        return cands, self.booster.predict(cands.features, num_threads=1)
+        return self.score_many([shopper])[0]
+
+    def _scored(self, shoppers: Sequence[Shopper]) -> Iterator[tuple[Candidates, np.ndarray]]:
+        for start in range(0, len(shoppers), SCORING_BATCH):
+            yield from self.score_many(shoppers[start : start + SCORING_BATCH])
 
     def _top(
         self, cands: Candidates, scores: np.ndarray, k: int
@@ -100,32 +114,54 @@ class RecommenderModel:
             return order, chosen, None
         return order, [*chosen[: k - 1], order[int(np.argmax(launching))]], k - 1
 
+    def rank_many(self, shoppers: Sequence[Shopper], k: int = K) -> list[list[int]]:
+        """The top-k product ids of each shopper (no exploration), best first."""
+        return [
+            cands.items[self._top(cands, scores, k)[1]].tolist()
+            for cands, scores in self._scored(shoppers)
+        ]
+
     def rank(self, shopper: Shopper, k: int = K) -> list[int]:
         """The top-k product ids for a shopper (no exploration), best first."""
-        cands, scores = self.score(shopper)
-        _, chosen, _ = self._top(cands, scores, k)
-        return cands.items[chosen].tolist()
+        return self.rank_many([shopper], k)[0]
+
+    def recommend_many(
+        self,
+        shoppers: Sequence[Shopper],
+        k: int = K,
+        explore: bool = True,
+        day: int | None = None,
+    ) -> list[list[Recommendation]]:
+        """The top-k products with reasons. The last slot is the launch slot when it applies;
+        with `explore`, the slot before it (else the last) goes to a promising, under-exposed
+        product drawn reproducibly for the shopper and day."""
+        return [
+            self._recommend_from(cands, scores, shopper, k, explore, day)
+            for shopper, (cands, scores) in zip(shoppers, self._scored(shoppers), strict=True)
+        ]
 
     def recommend(
         self, shopper: Shopper, k: int = K, explore: bool = True, day: int | None = None
     ) -> list[Recommendation]:
-        """The top-k products with reasons. The last slot is the launch slot when it applies;
-        with `explore`, the slot before it (else the last) goes to a promising, under-exposed
-        product drawn reproducibly for this shopper and day."""
-        cands, scores = self.score(shopper)
-        return self._recommend_from(cands, scores, shopper, k, explore, day)
+        """`recommend_many` for one shopper."""
+        return self.recommend_many([shopper], k, explore, day)[0]
 
-    def evaluation_lists(self, shopper: Shopper, k: int = K) -> dict[str, list[int]]:
-        """From one scoring of the candidates: the ranker's own top k (`ranker_only`), the
-        served top k (`model`) and the served list with its exploration slot (`explored`)."""
-        cands, scores = self.score(shopper)
-        order, chosen, _ = self._top(cands, scores, k)
-        served = self._recommend_from(cands, scores, shopper, k, explore=True, day=None)
-        return {
-            "ranker_only": cands.items[order[:k]].tolist(),
-            "model": cands.items[chosen].tolist(),
-            "explored": [r.product_id for r in served],
-        }
+    def evaluation_lists_many(
+        self, shoppers: Sequence[Shopper], k: int = K
+    ) -> list[dict[str, list[int]]]:
+        """From one scoring of each shopper's candidates: the ranker's own top k
+        (`ranker_only`), the served top k (`model`) and the served list with its exploration
+        slot (`explored`)."""
+        lists = []
+        for shopper, (cands, scores) in zip(shoppers, self._scored(shoppers), strict=True):
+            order, chosen, _ = self._top(cands, scores, k)
+            served = self._recommend_from(cands, scores, shopper, k, explore=True, day=None)
+            lists.append({
+                "ranker_only": cands.items[order[:k]].tolist(),
+                "model": cands.items[chosen].tolist(),
+                "explored": [r.product_id for r in served],
+            })  # fmt: skip
+        return lists
 
     def _recommend_from(
         self,
@@ -173,30 +209,34 @@ class RecommenderModel:
     def explain(self, cands: Candidates, i: int, shopper: Shopper, explored: bool = False) -> str:
         """A short reason for candidate i, from the strongest source that proposed it."""
         state, item = self.state, int(cands.items[i])
-        src = {name: scores[i] > 0 for name, scores in cands.source_scores.items()}
+
+        def src(source: str) -> bool:
+            # Looked up only as far as the reasons below go: most stop at the first sources.
+            return bool(cands.source_scores[source][i] > 0)
+
         if explored:
             reason = "a rising find few slayers have seen yet"
-        elif src["repurchase"]:
+        elif src("repurchase"):
             reason = (
                 "time to restock: you buy this regularly"
                 if state.item_consumable[item]
                 else "you bought this before"
             )
-        elif src["co_visitation"] and cands.anchor[i] >= 0:
+        elif src("co_visitation") and cands.anchor[i] >= 0:
             anchor = int(cands.anchor[i])
             together = item in self.state.neighbours(np.asarray([anchor]), bought_together=True)[0]
             verb = "bought" if together else "viewed"
             reason = f"often {verb} together with your {self._name(anchor)}"
-        elif src["recent_view"]:
+        elif src("recent_view"):
             reason = "you looked at this recently"
-        elif src["content"] and state.fresh[item]:
+        elif src("content") and state.fresh[item]:
             reason = "new arrival, similar to items you viewed"
-        elif src["segment_popular"] and shopper.style_code >= 0:
+        elif src("segment_popular") and shopper.style_code >= 0:
             reason = f"popular with {BREATHING_STYLES[shopper.style_code]} Breathing slayers"
             reason += " this week"
-        elif src["als"]:
+        elif src("als"):
             reason = "slayers with tastes like yours bought this"
-        elif src["content"]:
+        elif src("content"):
             reason = "similar to items you viewed"
         else:
             reason = "a shop bestseller this week"

@@ -60,9 +60,11 @@ def recommendations_table(
 ) -> pa.Table:
     """Top 12 (with the exploration slot) for each of the given customers."""
     columns: dict[str, list] = {name: [] for name in RECOMMENDATION_SCHEMA.names}
-    for customer in customers:
-        for rec in model.recommend(Shopper.known(model.state, int(customer)), explore=True):
-            columns["customer_id"].append(int(customer))
+    customers = [int(customer) for customer in customers]
+    shoppers = [Shopper.known(model.state, customer) for customer in customers]
+    for customer, recs in zip(customers, model.recommend_many(shoppers), strict=True):
+        for rec in recs:
+            columns["customer_id"].append(customer)
             columns["rank"].append(rec.rank)
             columns["product_id"].append(rec.product_id)
             columns["product_name"].append(rec.name)

@@ -141,7 +141,8 @@ def _say(progress: Progress | None, message: str) -> None:
 
 
 def rank_customers(model: RecommenderModel, customers: list[int]) -> dict[int, list[int]]:
-    return {c: model.rank(Shopper.known(model.state, c)) for c in customers}
+    shoppers = [Shopper.known(model.state, c) for c in customers]
+    return dict(zip(customers, model.rank_many(shoppers), strict=True))
 
 
 def sample_customers(
@@ -249,7 +250,8 @@ def train_recommender(
     model = RecommenderModel(eval_state, booster, names)
     # The ranker's own order beside the served one (what the launch slot costs and brings), and
     # the served list with exploration, from one scoring per customer.
-    lists = {c: model.evaluation_lists(Shopper.known(eval_state, c)) for c in customers}
+    shoppers = [Shopper.known(eval_state, c) for c in customers]
+    lists = dict(zip(customers, model.evaluation_lists_many(shoppers), strict=True))
     ranked = {c: lists[c]["model"] for c in customers}
     explored = {c: lists[c]["explored"] for c in customers}
     rankings: dict[str, Any] = {
