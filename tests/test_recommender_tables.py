@@ -224,3 +224,13 @@ def test_a_training_has_a_cutoff_per_week_the_window_and_the_serving_day():
     end_day = CUTOFF + 9
     start = end_day - 6
     assert training_cutoffs(end_day, 2) == [start - 14, start - 7, start, end_day + 1]
+
+
+def test_silver_without_events_is_refused_with_a_message(spark):
+    empty = _spark_events(spark, _events(50, 1)).limit(0)
+    with pytest.raises(rt.NoEventsError, match="no events"):
+        rt.training_cutoffs_of(empty, 4)
+    events = _events(50, 1)
+    assert rt.training_cutoffs_of(_spark_events(spark, events), 2) == training_cutoffs(
+        int(events["day"].max()), 2
+    )

@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from hashira_assets.features import recommender_tables, tables
 from hashira_assets.priorities import SHOP_FIRST
-from hashira_assets.recommender.cutoff_tables import CUTOFF_COLUMN, TABLE_NAMES, training_cutoffs
+from hashira_assets.recommender.cutoff_tables import CUTOFF_COLUMN, TABLE_NAMES
 from hashira_assets.recommender.data import day_date
 from hashira_assets.spark.lake_tables import read_table, write_with_metadata, written, written_line
 from hashira_assets.spark.progress import spark_progress
@@ -123,10 +123,10 @@ def recommender_cutoff_tables(
     with spark_progress(spark, context.log.info):
         silver = read_table(spark, lake, "silver", "interaction_events")
         events = recommender_tables.with_day_numbers(silver).cache()
-        end_day = events.agg(F.max("day")).first()[0]
-        if end_day is None:
-            raise Failure("silver_interaction_events has no events to compute features from")
-        cutoffs = training_cutoffs(end_day, config.train_weeks)
+        try:
+            cutoffs = recommender_tables.training_cutoffs_of(events, config.train_weeks)
+        except recommender_tables.NoEventsError as error:
+            raise Failure(str(error)) from error
         dates = ", ".join(str(day_date(day)) for day in cutoffs)
         context.log.info(f"recommender tables for the cut-offs {dates}")
         customers = read_table(spark, lake, "silver", "customers")

@@ -22,6 +22,7 @@ from hashira_assets.recommender.cutoff_tables import (
     HISTORIES,
     ITEM_ACTIVITY,
     SEGMENTS,
+    training_cutoffs,
 )
 from hashira_assets.recommender.data import LEVEL_BANDS
 
@@ -47,6 +48,19 @@ def with_day_numbers(events: DataFrame) -> DataFrame:
         *[c for c in EVENT_COLUMNS if c != "event_date"],
         F.datediff(F.col("event_date"), F.lit("1970-01-01").cast("date")).alias("day"),
     )
+
+
+class NoEventsError(ValueError):
+    """Silver holds no events to compute the tables from."""
+
+
+def training_cutoffs_of(events: DataFrame, train_weeks: int) -> list[int]:
+    """The cut-offs of a training over these events (`training_cutoffs` from their last day);
+    NoEventsError when there are no events."""
+    end_day = events.agg(F.max("day")).first()[0]
+    if end_day is None:
+        raise NoEventsError("silver_interaction_events has no events to compute features from")
+    return training_cutoffs(end_day, train_weeks)
 
 
 def coded_customers(customers: DataFrame) -> DataFrame:
