@@ -8,7 +8,7 @@ same function serves training, evaluation and request time: features cannot drif
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -216,6 +216,15 @@ def generate_candidates_many(state: CutoffState, shoppers: Sequence[Shopper]) ->
     for cands, chance in zip(many, np.split(chances, np.cumsum(counts)[:-1]), strict=True):
         cands.features[:, WIN_CHANCE_COLUMN] = chance
     return many
+
+
+def iter_candidates(
+    state: CutoffState, shoppers: Sequence[Shopper], batch: int = 1000
+) -> Iterator[Candidates]:
+    """Each shopper's candidates in order, built `batch` shoppers at a time (the rows of a few
+    batches, not of every shopper, are in memory at once)."""
+    for start in range(0, len(shoppers), batch):
+        yield from generate_candidates_many(state, shoppers[start : start + batch])
 
 
 def _als_scores(state: CutoffState, rows: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from hashira_assets.recommender.candidates import SOURCES, Shopper, generate_candidates_many
+from hashira_assets.recommender.candidates import SOURCES, Shopper, iter_candidates
 from hashira_assets.recommender.cutoff_state import CutoffState
 from hashira_assets.recommender.metrics import K, evaluate_rankings, recall_at_k
 
@@ -78,7 +78,7 @@ def source_recalls(
     totals = {s: 0.0 for s in SOURCES} | {"all_sources": 0.0}
     counts = {s: 0.0 for s in SOURCES} | {"all_sources": 0.0}
     shoppers = [Shopper.known(state, customer) for customer in customers]
-    for customer, cands in zip(customers, generate_candidates_many(state, shoppers), strict=True):
+    for customer, cands in zip(customers, iter_candidates(state, shoppers), strict=True):
         bought = actual[customer]
         for source, scores in cands.source_scores.items():
             found = cands.items[scores > 0]

@@ -14,14 +14,12 @@ from hashira_assets.recommender.candidates import (
     CATEGORICAL_FEATURES,
     FEATURE_NAMES,
     Shopper,
-    generate_candidates_many,
+    iter_candidates,
 )
 from hashira_assets.recommender.cutoff_state import CutoffState
 
 OBJECTIVES = ("lambdarank", "binary")
 EARLY_STOPPING_ROUNDS = 30
-# Customers whose candidates are built together (one battle-fit model call per batch).
-TRAINING_BATCH = 1000
 
 
 @dataclasses.dataclass
@@ -88,17 +86,16 @@ def training_set(
     (a group without a positive teaches a ranker nothing)."""
     rows, labels, groups = [], [], []
     customers = [c for c in sorted(bought) if state.knows(c)]
-    for start in range(0, len(customers), TRAINING_BATCH):
-        batch = customers[start : start + TRAINING_BATCH]
-        many = generate_candidates_many(state, [Shopper.known(state, c) for c in batch])
-        for customer, cands in zip(batch, many, strict=True):
-            label = np.isin(cands.items, list(bought[customer])).astype(np.float32)
-            if label.sum() > 0:
-                rows.append(cands.features)
-                labels.append(label)
-                groups.append(len(label))
-        if progress:
-            progress(start + len(batch), len(customers))
+    shoppers = [Shopper.known(state, customer) for customer in customers]
+    candidates = zip(customers, iter_candidates(state, shoppers), strict=True)
+    for i, (customer, cands) in enumerate(candidates):
+        label = np.isin(cands.items, list(bought[customer])).astype(np.float32)
+        if label.sum() > 0:
+            rows.append(cands.features)
+            labels.append(label)
+            groups.append(len(label))
+        if progress and (i + 1) % 1000 == 0:
+            progress(i + 1, len(customers))
     if not rows:
         raise ValueError("no customer's candidates contain a purchase: cannot train a ranker")
     return TrainingSet(np.vstack(rows), np.concatenate(labels), np.asarray(groups))
