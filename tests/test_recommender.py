@@ -16,6 +16,7 @@ from hashira_assets.recommender.candidates import Shopper, generate_candidates
 from hashira_assets.recommender.data import PURCHASE, load_shop_data
 from hashira_assets.recommender.model import LAUNCH_REASON, RecommenderModel
 from hashira_assets.recommender.ranker import RankerParams, TrainingSet, fit_ranker
+from hashira_assets.recommender.recommendations import recommendations_table
 from hashira_assets.recommender.registry import evaluate_booster, log_and_register
 from hashira_assets.recommender.serving import parse_profile
 from hashira_assets.recommender.training import (
@@ -60,6 +61,27 @@ def test_ranker_beats_popularity_and_reports_every_ranking(trained):
         trained.params.n_estimators
         == trained.objective_choice[f"holdout_rounds_{trained.params.objective}"]
     )
+
+
+def test_the_table_holds_what_a_request_for_each_customer_gets(trained, shop):
+    # The table scores its customers in batches (ALS scores in blocks of 64, one ranker call
+    # for many); a request scores one. Both must give the same products, scores and reasons.
+    model = RecommenderModel(trained.eval_state, trained.booster, shop.products["name"])
+    known = model.state.user_ids[model.state.user_known]
+    customers = known[:: max(len(known) // 150, 1)][:150]
+    assert len(customers) > 64
+    table = recommendations_table(model, customers, "v").to_pylist()
+    expected = [
+        (int(c), r.rank, r.product_id, np.float32(r.score), r.reason, r.explored)
+        for c in customers
+        for r in model.recommend(Shopper.known(model.state, int(c)))
+    ]
+    got = [
+        (row["customer_id"], row["rank"], row["product_id"], np.float32(row["score"]),
+         row["reason"], row["explored"])
+        for row in table
+    ]  # fmt: skip
+    assert got == expected
 
 
 def test_recommendations_have_reasons_and_a_reproducible_exploration_slot(trained, shop):
