@@ -5,6 +5,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from hashira_assets.index import store
 from hashira_assets.index.documents import product_documents, read_table
 from hashira_assets.index.search import ProductSearch, SearchFilters
 from hashira_assets.index.store import sync_product_index
@@ -76,3 +77,36 @@ def test_incremental_sync_embeds_only_changes(tiny_world, tmp_path):
     assert search.get([3])[0]["price"] == pytest.approx(999.99)
     for method in ("vector", "fts", "hybrid"):
         assert 7 not in [h.product_id for h in search.search(removed_name, method, 10)]
+
+
+def test_a_sync_stopped_between_chunks_keeps_them_and_the_next_embeds_only_the_rest(
+    tiny_world, tmp_path, monkeypatch
+):
+    documents = product_documents(
+        read_table(tiny_world.out_dir, "products"), read_table(tiny_world.out_dir, "product_faqs")
+    )
+    monkeypatch.setattr(store, "EMBED_CHUNK", 16)
+    db = lancedb.connect(str(tmp_path))
+    heard: list[tuple[str, int, int]] = []
+
+    def stop_after_two_chunks(stage: str, done: int, total: int) -> None:
+        heard.append((stage, done, total))
+        if len(heard) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sync_product_index(db, "t", documents, progress=stop_after_two_chunks)
+    total = documents.num_rows
+    assert [done for _, done, _ in heard] == [16, 32] and heard[0][2] == total
+    assert db.open_table("t").count_rows() == 32
+
+    progress: list[int] = []
+    report = sync_product_index(db, "t", documents, progress=lambda s, d, t: progress.append(d))
+    assert (report.rows, report.embedded, report.unchanged) == (total, total - 32, 32)
+    assert progress[-1] == total - 32 and len(progress) == -(-(total - 32) // 16)
+    search = ProductSearch(db.open_table("t"))
+    name = documents["name"][total - 1].as_py()
+    for method in ("vector", "fts", "hybrid"):
+        assert documents["product_id"][total - 1].as_py() in [
+            h.product_id for h in search.search(name, method, 5)
+        ]

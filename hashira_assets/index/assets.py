@@ -12,6 +12,7 @@ from dagster import (
 from hashira_assets.index.documents import load_product_documents
 from hashira_assets.index.search import ProductSearch
 from hashira_assets.index.store import sync_product_index
+from hashira_assets.progress import ThrottledProgress
 from hashira_assets.raw.world_resource import SyntheticWorldResource
 from resources.vector_index import VectorIndexResource
 
@@ -27,7 +28,13 @@ def product_index(
     """LanceDB table of every product's description, attributes and FAQ with MiniLM vectors and a
     full-text index."""
     documents = load_product_documents(world.path)
-    report = sync_product_index(vector_index.connect(), vector_index.table_name, documents)
+    context.log.info(f"product_index: {documents.num_rows:,} product documents")
+    report = sync_product_index(
+        vector_index.connect(),
+        vector_index.table_name,
+        documents,
+        progress=ThrottledProgress(context.log.info, every_seconds=10),
+    )
     context.log.info(
         f"product_index: {report.embedded} embedded, {report.unchanged} unchanged, "
         f"{report.deleted} deleted"
