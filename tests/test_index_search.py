@@ -91,19 +91,20 @@ def test_a_sync_stopped_between_chunks_keeps_them_and_the_next_embeds_only_the_r
 
     def stop_after_two_chunks(stage: str, done: int, total: int) -> None:
         heard.append((stage, done, total))
-        if len(heard) == 2:
+        if len(heard) == 3:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         sync_product_index(db, "t", documents, progress=stop_after_two_chunks)
     total = documents.num_rows
-    assert [done for _, done, _ in heard] == [16, 32] and heard[0][2] == total
+    assert [done for _, done, _ in heard] == [0, 16, 32] and heard[0][2] == total
     assert db.open_table("t").count_rows() == 32
 
     progress: list[int] = []
     report = sync_product_index(db, "t", documents, progress=lambda s, d, t: progress.append(d))
     assert (report.rows, report.embedded, report.unchanged) == (total, total - 32, 32)
-    assert progress[-1] == total - 32 and len(progress) == -(-(total - 32) // 16)
+    assert progress[0] == 0 and progress[-1] == total - 32
+    assert len(progress) == 1 + -(-(total - 32) // 16)
     search = ProductSearch(db.open_table("t"))
     name = documents["name"][total - 1].as_py()
     for method in ("vector", "fts", "hybrid"):

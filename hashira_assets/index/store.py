@@ -83,6 +83,8 @@ def sync_product_index(
     removed = sorted(set(old) - set(ids))
     if removed:
         table.delete(f"product_id IN ({', '.join(str(int(p)) for p in removed)})")
+    if progress is not None and changed:
+        progress("product documents embedded", 0, len(changed))  # starts the clock
     for start in range(0, len(changed), EMBED_CHUNK):
         subset = documents.take(pa.array(changed[start : start + EMBED_CHUNK], pa.int64()))
         rows = with_vectors(subset, embed(subset["text"].to_pylist()))
